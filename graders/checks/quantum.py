@@ -1,0 +1,351 @@
+"""Quantum checks: states, operators, measurement counts and circuit resources.
+
+Circuits are observed as QPY in base64 and rebuilt by the judge, so the judge computes the
+state, operator or resource counts itself instead of trusting objects from the student's
+kernel. Arrays travel as lists of ``[re, im]`` pairs.
+
+Qiskit orders qubits little-endian: qubit 0 is the rightmost bit of a bitstring and the
+fastest-changing index of a statevector. When an answer is wrong but would be right with its
+qubits reversed, the message says so.
+"""
+from __future__ import annotations
+
+import base64
+import io
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from .verdict import Check, Verdict, bad
+
+DEFAULT_ATOL = 1e-6
+
+
+# --- observing ---------------------------------------------------------------------------
+
+def _circuit_qpy(circuit: Any) -> dict:
+    from qiskit import qpy
+
+    if circuit.parameters:
+        return {"bad": f"a circuit with unassigned parameters {sorted(p.name for p in circuit.parameters)}"}
+    buf = io.BytesIO()
+    qpy.dump(circuit, buf)
+    return {"qpy": base64.b64encode(buf.getvalue()).decode("ascii")}
+
+
+def _load_circuit(observed: dict):
+    from qiskit import qpy
+
+    return qpy.load(io.BytesIO(base64.b64decode(observed["qpy"])))[0]
+
+
+def _pairs(arr: np.ndarray) -> list:
+    return [[float(z.real), float(z.imag)] for z in arr.ravel()]
+
+
+def _array(pairs: list, shape: list) -> np.ndarray:
+    return np.array([complex(re, im) for re, im in pairs], dtype=complex).reshape(shape)
+
+
+def observe_quantum(x: Any) -> dict:
+    """A QuantumCircuit as QPY; a Statevector, Operator, Gate or array as complex pairs."""
+    from qiskit import QuantumCircuit
+    from qiskit.circuit import Instruction
+
+    try:
+        if isinstance(x, QuantumCircuit):
+            return _circuit_qpy(x)
+        if isinstance(x, Instruction) and not isinstance(x, QuantumCircuit):
+            qc = QuantumCircuit(x.num_qubits)
+            qc.append(x, range(x.num_qubits))
+            return _circuit_qpy(qc)
+        data = getattr(x, "data", x)  # Statevector / Operator keep their array in .data
+        arr = np.asarray(data, dtype=complex)
+    except Exception:
+        return bad(x)
+    if arr.ndim not in (1, 2) or arr.size == 0 or not np.all(np.isfinite(arr)):
+        return bad(x)
+    return {"shape": list(arr.shape), "pairs": _pairs(arr)}
+
+
+def _qubits(dim: int) -> int | None:
+    n = int(round(math.log2(dim))) if dim > 0 else -1
+    return n if n >= 0 and 2 ** n == dim else None
+
+
+def _reverse_qubits(arr: np.ndarray) -> np.ndarray:
+    """The same state or operator with the qubit order reversed."""
+    n = _qubits(arr.shape[0])
+    perm = [int(format(i, f"0{n}b")[::-1], 2) for i in range(2 ** n)] if n else [0]
+    return arr[perm] if arr.ndim == 1 else arr[np.ix_(perm, perm)]
+
+
+# --- statevectors ------------------------------------------------------------------------
+
+def _state(observed: dict) -> np.ndarray | str:
+    if "bad" in observed:
+        return observed["bad"]
+    if "qpy" in observed:
+        from qiskit.quantum_info import Statevector
+
+        circuit = _load_circuit(observed)
+        if circuit.num_clbits or any(i.operation.name in ("measure", "reset") for i in circuit.data):
+            return "a circuit with measurements or resets (remove them to get a statevector)"
+        return Statevector(circuit).data
+    arr = _array(observed["pairs"], observed["shape"])
+    return arr if arr.ndim == 1 else f"a 2-D array of shape {arr.shape}"
+
+
+def _state_overlap(a: np.ndarray, b: np.ndarray) -> complex:
+    return complex(np.vdot(b, a))
+
+
+def judge_statevector(observed: dict, reference: dict, spec: dict) -> Verdict:
+    """Math: with normalised |a> and |b>, the overlap <b|a> has modulus 1 exactly when
+    |a> = e^{iφ}|b>. Up to global phase: pass when 1 - |<b|a>|² <= atol (fidelity).
+    Strictly: pass when |<b|a> - 1| <= atol."""
+    want = _state(reference)
+    if isinstance(want, str):
+        raise ValueError(f"the reference is not a statevector: {want}")
+    n = _qubits(len(want))
+    kind = f"a normalised {n}-qubit statevector ({len(want)} amplitudes)"
+    got = _state(observed)
+    if isinstance(got, str):
+        return Verdict.fail(kind, got)
+    if got.shape != want.shape:
+        return Verdict.fail(kind, f"{len(got)} amplitudes")
+    norm = float(np.vdot(got, got).real)
+    if abs(norm - 1) > spec["atol"]:
+        return Verdict.fail(kind, f"a vector whose squared amplitudes add up to {norm:.6g}",
+                            "not normalised")
+    strict = not spec["up_to_phase"]
+    if _matches_state(got, want, spec["atol"], strict):
+        return Verdict.ok()
+    expectation = "the correct state" + (" with the correct global phase" if strict else
+                                         " (up to a global phase)")
+    if strict and _matches_state(got, want, spec["atol"], False):
+        return Verdict.fail(expectation, "the right state with a different global phase",
+                            "this task needs the exact phase")
+    if n and n > 1 and _matches_state(_reverse_qubits(got), want, spec["atol"], strict):
+        return Verdict.fail(expectation, "a state that matches only with the qubit order "
+                            "reversed", "Qiskit's qubit 0 is the rightmost bit")
+    return Verdict.fail(expectation, "a different state")
+
+
+def _matches_state(a: np.ndarray, b: np.ndarray, atol: float, strict: bool) -> bool:
+    overlap = _state_overlap(a, b)
+    return abs(overlap - 1) <= atol if strict else 1 - abs(overlap) ** 2 <= atol
+
+
+STATEVECTOR = Check("statevector", observe_quantum, judge_statevector)
+
+
+def statevector(actual: Any, expected: Any, *, hint: str, up_to_phase: bool = True,
+                atol: float = DEFAULT_ATOL, what: str = "your state") -> None:
+    """Pass when ``actual`` (Statevector, amplitudes, or a measurement-free circuit run from
+    |0...0>) is the state ``expected``, up to a global phase unless ``up_to_phase=False``."""
+    STATEVECTOR(actual, expected, {"up_to_phase": up_to_phase, "atol": atol}, what=what, hint=hint)
+
+
+# --- operators ---------------------------------------------------------------------------
+
+def _matrix(observed: dict) -> np.ndarray | str:
+    if "bad" in observed:
+        return observed["bad"]
+    if "qpy" in observed:
+        from qiskit.quantum_info import Operator
+
+        circuit = _load_circuit(observed)
+        if circuit.num_clbits or any(i.operation.name in ("measure", "reset") for i in circuit.data):
+            return "a circuit with measurements or resets (an operator has neither)"
+        return Operator(circuit).data
+    arr = _array(observed["pairs"], observed["shape"])
+    if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
+        return f"an array of shape {arr.shape}, not a square matrix"
+    return arr
+
+
+def _matches_operator(a: np.ndarray, b: np.ndarray, atol: float, strict: bool) -> bool:
+    d = a.shape[0]
+    t = complex(np.trace(b.conj().T @ a)) / d
+    return abs(t - 1) <= atol if strict else 1 - abs(t) ** 2 <= atol
+
+
+def judge_operator(observed: dict, reference: dict, spec: dict) -> Verdict:
+    """Math: for d×d unitaries A and B, t = tr(B†A)/d has |t| = 1 exactly when A = e^{iφ}B,
+    and then t = e^{iφ}. Up to global phase: pass when 1 - |t|² <= atol (process fidelity).
+    Strictly: pass when |t - 1| <= atol, which is the same as the controlled versions of A and
+    B being equal up to global phase (the Quantum Katas' test)."""
+    want = _matrix(reference)
+    if isinstance(want, str):
+        raise ValueError(f"the reference is not an operator: {want}")
+    n = _qubits(want.shape[0])
+    kind = f"a {n}-qubit operation ({want.shape[0]}×{want.shape[0]} unitary)"
+    got = _matrix(observed)
+    if isinstance(got, str):
+        return Verdict.fail(kind, got)
+    if got.shape != want.shape:
+        return Verdict.fail(kind, f"an operation of shape {got.shape}")
+    if not np.allclose(got.conj().T @ got, np.eye(got.shape[0]), atol=1e-6):
+        return Verdict.fail(kind, "a matrix that is not unitary")
+    strict = not spec["up_to_phase"]
+    if _matches_operator(got, want, spec["atol"], strict):
+        return Verdict.ok()
+    expectation = "the correct operation" + (" including its global phase" if strict else
+                                             " (up to a global phase)")
+    if strict and _matches_operator(got, want, spec["atol"], False):
+        return Verdict.fail(expectation, "the right operation with a different global phase",
+                            "the phase matters once the operation is controlled")
+    if n and n > 1 and _matches_operator(_reverse_qubits(got), want, spec["atol"], strict):
+        return Verdict.fail(expectation, "an operation that matches only with the qubit "
+                            "order reversed", "Qiskit's qubit 0 is the rightmost bit")
+    return Verdict.fail(expectation, "a different operation")
+
+
+OPERATOR = Check("operator", observe_quantum, judge_operator)
+
+
+def operator(actual: Any, expected: Any, *, hint: str, up_to_phase: bool = True,
+             atol: float = DEFAULT_ATOL, what: str = "your circuit") -> None:
+    """Pass when ``actual`` (circuit, gate, Operator or matrix) implements ``expected``, up
+    to a global phase unless ``up_to_phase=False``."""
+    OPERATOR(actual, expected, {"up_to_phase": up_to_phase, "atol": atol}, what=what, hint=hint)
+
+
+# --- counts ------------------------------------------------------------------------------
+
+def observe_counts(x: Any) -> dict:
+    """Counts as ``{bitstring: int}``; spaces between classical registers are dropped."""
+    if not isinstance(x, Mapping) or not x:
+        return bad(x)
+    counts: dict[str, int] = {}
+    for key, value in x.items():
+        if not isinstance(key, str) or isinstance(value, bool):
+            return bad(x)
+        bits = key.replace(" ", "")
+        if not bits or set(bits) - {"0", "1"}:
+            return {"bad": f"a key {key!r} that is not a bitstring"}
+        try:
+            n = int(value)
+        except (TypeError, ValueError):
+            return bad(x)
+        if n != value or n < 0:
+            return {"bad": f"a count {value!r} for {key!r} that is not a non-negative whole number"}
+        counts[bits] = counts.get(bits, 0) + n
+    return {"counts": counts}
+
+
+def observe_distribution(x: Any) -> dict:
+    """The reference: ``{bitstring: probability}``, or a Statevector's outcome probabilities."""
+    if hasattr(x, "probabilities_dict"):
+        x = x.probabilities_dict()
+    probs = {k.replace(" ", ""): float(v) for k, v in dict(x).items()}
+    total = sum(probs.values())
+    if total <= 0 or any(v < 0 for v in probs.values()):
+        raise ValueError("the reference distribution needs non-negative probabilities")
+    return {"probs": {k: v / total for k, v in probs.items() if v > 0}}
+
+
+def l1_bound(shots: int, outcomes: int, alpha: float) -> float:
+    """The L1 distance that honest counts exceed with probability at most ``alpha``.
+
+    Bretagnolle–Huber–Carol inequality for the empirical distribution p̂ of n multinomial
+    draws over k outcomes: P(||p̂ - p||₁ >= λ) <= 2^k · exp(-n λ² / 2). Solving for λ gives
+    λ = sqrt(2 (k ln 2 + ln(1/α)) / n). It holds for every n, not just asymptotically.
+    """
+    return math.sqrt(2 * (outcomes * math.log(2) + math.log(1 / alpha)) / shots)
+
+
+def judge_counts(observed: dict, reference: dict, spec: dict) -> Verdict:
+    probs = reference["probs"]
+    width = len(next(iter(probs)))
+    kind = f"measurement counts over {width}-bit outcomes"
+    if "bad" in observed:
+        return Verdict.fail(kind, observed["bad"])
+    counts = observed["counts"]
+    widths = {len(k) for k in counts}
+    if widths != {width}:
+        return Verdict.fail(kind, f"bitstrings of length {sorted(widths)}")
+    shots = sum(counts.values())
+    if spec.get("shots") and shots != spec["shots"]:
+        return Verdict.fail(f"{kind} from {spec['shots']} shots", f"{shots} shots in total")
+    impossible = sorted(k for k, v in counts.items() if v and k not in probs)
+    if impossible:
+        return Verdict.fail(kind + " from the correct distribution",
+                            f"outcome {impossible[0]!r}, which the correct circuit never produces")
+    bound = l1_bound(shots, len(probs), spec["alpha"])
+    if bound >= 2:
+        return Verdict.fail(kind, f"only {shots} shots", "too few to tell distributions apart")
+    distance = sum(abs(counts.get(k, 0) / shots - p) for k, p in probs.items())
+    if distance <= bound:
+        return Verdict.ok()
+    return Verdict.fail(kind + " consistent with the correct distribution",
+                        f"frequencies at L1 distance {distance:.3f} from it, more than chance "
+                        f"allows at {shots} shots (at most {bound:.3f})")
+
+
+COUNTS = Check("counts", observe_counts, judge_counts, observe_reference=observe_distribution)
+
+
+def counts(actual: Any, expected: Any, *, hint: str, shots: int | None = None,
+           alpha: float = 1e-9, what: str = "your counts") -> None:
+    """Pass when counts ``actual`` are consistent with distribution ``expected`` (a dict of
+    probabilities or a Statevector). An honest sampler fails with probability at most
+    ``alpha`` whatever its seed (see :func:`l1_bound`); outcomes of probability zero fail."""
+    COUNTS(actual, expected, {"shots": shots, "alpha": alpha}, what=what, hint=hint)
+
+
+# --- resources ---------------------------------------------------------------------------
+
+def circuit_resources(circuit) -> dict:
+    """Qubits, depth, size and gate counts, ignoring barriers and other directives."""
+    ops = [i for i in circuit.data if not getattr(i.operation, "_directive", False)]
+    multi = [i for i in ops if len(i.qubits) >= 2 and i.operation.name != "measure"]
+    names: dict[str, int] = {}
+    for i in ops:
+        names[i.operation.name] = names.get(i.operation.name, 0) + 1
+    depth = circuit.depth(lambda i: not getattr(i.operation, "_directive", False))
+    return {"qubits": circuit.num_qubits, "depth": depth, "size": len(ops),
+            "multi_qubit": len(multi), "ops": names}
+
+
+LIMITS = {"max_qubits": ("qubits", "qubits"), "max_depth": ("depth", "depth"),
+          "max_size": ("size", "gates in all"), "max_multi_qubit": ("multi_qubit",
+                                                                     "two-or-more-qubit gates")}
+
+
+def judge_resources(observed: dict, reference: Any, spec: dict) -> Verdict:
+    if "qpy" not in observed:
+        return Verdict.fail("a QuantumCircuit", observed.get("bad", "something else"))
+    used = circuit_resources(_load_circuit(observed))
+    for limit, (field, words) in LIMITS.items():
+        if spec.get(limit) is not None and used[field] > spec[limit]:
+            return Verdict.fail(f"a circuit with at most {spec[limit]} {words}",
+                                f"one with {used[field]}")
+    for name, most in (spec.get("max_ops") or {}).items():
+        if used["ops"].get(name, 0) > most:
+            return Verdict.fail(f"a circuit with at most {most} {name!r} gates",
+                                f"one with {used['ops'][name]}")
+    allowed = spec.get("allowed_ops")
+    if allowed is not None:
+        other = sorted(set(used["ops"]) - set(allowed) - {"measure", "barrier"})
+        if other:
+            return Verdict.fail(f"a circuit built only from {sorted(allowed)}",
+                                f"one that also uses {other}")
+    return Verdict.ok()
+
+
+RESOURCES = Check("resources", observe_quantum, judge_resources, observe_reference=lambda _: None)
+
+
+def resources(circuit: Any, *, hint: str, max_qubits: int | None = None,
+              max_depth: int | None = None, max_size: int | None = None,
+              max_multi_qubit: int | None = None, max_ops: dict[str, int] | None = None,
+              allowed_ops: list[str] | None = None, what: str = "your circuit") -> None:
+    """Pass when ``circuit`` stays within every limit given. Depth and sizes ignore
+    barriers; ``max_multi_qubit`` counts gates that act on two or more qubits."""
+    spec = {"max_qubits": max_qubits, "max_depth": max_depth, "max_size": max_size,
+            "max_multi_qubit": max_multi_qubit, "max_ops": max_ops, "allowed_ops": allowed_ops}
+    RESOURCES(circuit, None, spec, what=what, hint=hint)

@@ -1,0 +1,184 @@
+"""The `academy` command: a table of contents of the library, one subcommand per verb.
+
+Every subcommand delegates to a library function; this module only parses arguments and
+prints. Bad input ends with one line on stderr and exit code 2.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from .errors import AcademyError
+
+out = Console()
+err = Console(stderr=True)
+
+
+def find_root(start: Path | None) -> Path:
+    """The course directory: ``--root`` if given, else the nearest folder upward holding
+    nbgrader_config.py and source/."""
+    if start is not None:
+        if not (start / "source").is_dir():
+            raise AcademyError(f"{start}: not a course directory (no source/ folder)")
+        return start.resolve()
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "nbgrader_config.py").is_file() and (folder / "source").is_dir():
+            return folder
+    raise AcademyError("not inside a course directory (no nbgrader_config.py and source/ "
+                       "found here or above); use --root")
+
+
+def cmd_lab(args) -> int:
+    from .lab import start_lab
+
+    start_lab(find_root(args.root), args.port, browser=not args.no_browser)
+    return 0
+
+
+def cmd_release(args) -> int:
+    from .release import release
+
+    root = find_root(args.root)
+    done = release(root, args.ids or None, check=args.check,
+                   progress=lambda aid: err.print(f"[dim]releasing {aid}…[/dim]"))
+    if args.check:
+        if done:
+            for path in done:
+                out.print(f"out of date: {path}")
+            out.print("run `academy release` to bring release/ in sync with source/")
+            return 1
+        out.print("release/ is in sync with source/")
+        return 0
+    out.print(f"released: {', '.join(done)}")
+    return 0
+
+
+def cmd_check(args) -> int:
+    from .selfcheck import check
+
+    with Progress(TextColumn("running"), BarColumn(), MofNCompleteColumn(), console=err,
+                  transient=True) as bar:
+        job = bar.add_task("cells", total=None)
+        results = check(args.notebook, cell_seconds=args.timeout, kernel_name=args.kernel,
+                        on_cell=lambda i, n: bar.update(job, completed=i, total=n))
+    table = Table(title=f"Self-check: {args.notebook}")
+    for column in ("question", "points", "result", "what to do"):
+        table.add_column(column, overflow="fold")
+    for r in results:
+        colour = {"passed": "green", "failed": "red"}.get(r.status, "yellow")
+        advice = f"{r.message}. Hint: {r.hint}" if r.hint else r.message
+        table.add_row(r.grade_id, f"{r.earned:g} / {r.points:g}", f"[{colour}]{r.status}[/]", advice)
+    out.print(table)
+    auto = [r for r in results if r.status != "manual"]
+    earned, possible = sum(r.earned for r in auto), sum(r.points for r in auto)
+    passed = sum(r.status == "passed" for r in auto)
+    out.print(f"score: {earned:g} / {possible:g} ({passed} of {len(auto)} checks passed)")
+    return 0 if passed == len(auto) else 1
+
+
+def cmd_grade(args) -> int:
+    from .engine import grade_assignment
+
+    root = find_root(args.root)
+    with Progress(TextColumn("grading {task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=err, transient=True) as bar:
+        job = bar.add_task(args.id, total=None)
+
+        def step(done, total, task):
+            name = f"{args.id}: {task.student}" if task else f"{args.id}: feedback and CSV"
+            bar.update(job, description=name, completed=done, total=total)
+
+        report = grade_assignment(root, args.id, args.csv, progress=step)
+    table = Table(title=f"{args.id}: {len(report.results)} submission(s)")
+    for column in ("student", "score", "status"):
+        table.add_column(column, overflow="fold")
+    possible = sum(report.max_points.values())
+    for r in report.results:
+        score = sum(r.scores.values())
+        table.add_row(r.student, f"{score:g} / {possible:g}",
+                      "; ".join(r.problems) if r.problems else "[green]graded[/]")
+    out.print(table)
+    out.print(f"per-question grades: {report.csv_path}")
+    if report.flagged:
+        out.print(f"{len(report.flagged)} submission(s) need an instructor")
+        return 1
+    return 0
+
+
+def cmd_status(args) -> int:
+    from .status import status
+
+    table = Table(title="Academy courses")
+    for column in ("course", "assignment", "title", "min", "questions", "points", "release"):
+        table.add_column(column, overflow="fold")
+    rows = status(find_root(args.root))
+    for r in rows:
+        table.add_row(r.course, r.assignment, r.title, str(r.minutes), str(r.questions),
+                      f"{r.points:g}", r.release)
+    out.print(table)
+    return 0 if all(r.release == "in sync" for r in rows) else 1
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="academy", description="Run, release, check and grade "
+                                "the Academy curriculum (an nbgrader course directory).")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name, func, help_text):
+        s = sub.add_parser(name, help=help_text, description=help_text)
+        s.set_defaults(func=func)
+        return s
+
+    def with_root(s):
+        s.add_argument("--root", type=Path, help="the course directory (default: found "
+                       "from the current folder upward)")
+        return s
+
+    s = with_root(add("lab", cmd_lab, "Start JupyterLab on the course with nbgrader's extensions."))
+    s.add_argument("--port", type=int, help="port to listen on (default: JupyterLab's)")
+    s.add_argument("--no-browser", action="store_true", help="do not open a browser")
+
+    s = with_root(add("release", cmd_release, "Make release/ from source/ through nbgrader."))
+    s.add_argument("ids", nargs="*", metavar="ID", help="assignment ids (default: all)")
+    s.add_argument("--check", action="store_true", help="write nothing; exit 1 and name the "
+                   "notebooks when release/ is out of date")
+
+    s = add("check", cmd_check, "Self-check a notebook: run it in a fresh kernel and score "
+            "each question. Exits 1 if any check fails.")
+    s.add_argument("notebook", type=Path, help="the notebook to check")
+    s.add_argument("--timeout", type=int, default=60, help="seconds allowed per cell (default 60)")
+    s.add_argument("--kernel", help="kernel name (default: the notebook's own)")
+
+    s = with_root(add("grade", cmd_grade, "Autograde every submission of an assignment under "
+                      "submitted/, generate feedback, and write a per-question CSV. Exits 1 "
+                      "if any submission needs an instructor."))
+    s.add_argument("id", help="assignment id")
+    s.add_argument("--csv", type=Path, help="where to write the grades CSV (default: "
+                   "exports/ID-grades.csv)")
+
+    with_root(add("status", cmd_status, "Courses, assignments, points, and release sync. "
+                  "Exits 1 if release/ is out of date."))
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except AcademyError as exc:
+        for line in getattr(exc, "problems", None) or [str(exc)]:
+            err.print(f"academy: error: {line}", markup=False, highlight=False, soft_wrap=True)
+        return 2
+    except KeyboardInterrupt:
+        err.print("academy: interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

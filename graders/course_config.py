@@ -1,0 +1,67 @@
+"""The course's nbgrader settings, in one place: nbgrader_config.py applies them to every
+nbgrader app (and JupyterLab's formgrader), and the `academy` commands apply them directly."""
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import sys
+from pathlib import Path
+
+from traitlets.config import Config
+
+from .errors import AcademyError
+
+DEFAULT_CELL_SECONDS = 30
+
+
+def ensure_tools_on_path() -> None:
+    """nbgrader creates the gradebook by running ``alembic`` from PATH; without it the tables
+    are made but the schema version is not, leaving a half-made gradebook. Put this
+    environment's bin/ first on PATH, and refuse to go on if alembic still cannot be found."""
+    bindir = os.path.dirname(sys.executable)
+    parts = os.environ.get("PATH", "").split(os.pathsep)
+    if bindir not in parts:
+        os.environ["PATH"] = os.pathsep.join([bindir, *[p for p in parts if p]])
+    if shutil.which("alembic") is None:
+        raise AcademyError("nbgrader needs the `alembic` command, which is not installed in "
+                           f"{sys.prefix}: run `pip install alembic` there")
+
+
+def check_gradebook(db_url: str) -> None:
+    """Refuse a SQLite gradebook that has tables but no schema version (made without alembic)."""
+    if not db_url.startswith("sqlite:///"):
+        return
+    path = Path(db_url.removeprefix("sqlite:///"))
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
+            tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    except sqlite3.DatabaseError as exc:
+        raise AcademyError(f"{path}: not a readable SQLite gradebook ({exc})") from None
+    if tables and "alembic_version" not in tables:
+        raise AcademyError(f"{path}: half-made gradebook (no alembic_version table); move it "
+                           "aside and run again to create a complete one")
+
+
+def db_url(root: Path) -> str:
+    return os.environ.get("ACADEMY_DB_URL") or f"sqlite:///{root / 'gradebook.db'}"
+
+
+def configure(c: Config, root: Path | str, cell_seconds: int = DEFAULT_CELL_SECONDS) -> Config:
+    """Apply the course settings to a traitlets Config and return it."""
+    root = Path(root).resolve()
+    ensure_tools_on_path()
+    c.CourseDirectory.root = str(root)
+    c.CourseDirectory.db_url = db_url(root)
+    check_gradebook(c.CourseDirectory.db_url)
+    c.Exchange.root = os.environ.get("ACADEMY_EXCHANGE") or str(root / "exchange")
+    c.Execute.timeout = cell_seconds
+    # A hidden test must not leak through feedback or the release's test cells.
+    c.ClearHiddenTests.enforce_metadata = True
+    return c
+
+
+def course_config(root: Path | str, cell_seconds: int = DEFAULT_CELL_SECONDS) -> Config:
+    return configure(Config(), root, cell_seconds)

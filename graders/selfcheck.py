@@ -1,0 +1,104 @@
+"""`academy check NOTEBOOK`: the offline self-check.
+
+Runs the notebook top to bottom in a fresh kernel (errors do not stop the run, as in
+nbgrader's autograder) and reads each graded test cell's outcome from its outputs. Unlike
+``nbgrader validate`` it needs no course set-up and its caller exits non-zero on any failure.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from jupyter_client.kernelspec import NoSuchKernel
+from nbclient import NotebookClient
+from nbclient.exceptions import DeadKernelError
+
+from .errors import AcademyError
+from .instances import STUDENT_ENV
+from .notebooks import nbgrader_meta, read
+
+DEFAULT_CELL_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Outcome:
+    grade_id: str
+    points: float
+    earned: float
+    status: str  # "passed", "failed" or "manual"
+    message: str = ""
+    hint: str = ""
+
+
+def _explain(error: dict) -> tuple[str, str]:
+    """(message, hint) for a failed test cell, from its error output."""
+    name, value = error.get("ename", ""), error.get("evalue", "")
+    if name in ("CheckFailed", "AssertionError") and "\nHint: " in value:
+        message, hint = value.split("\nHint: ", 1)
+        return message, hint
+    if name == "NotImplementedError":
+        return "not answered yet", "replace `raise NotImplementedError()` with your code and run it"
+    if name == "CellTimeoutError":
+        return "took longer than the time limit", "look for a loop that never ends"
+    if name in ("AssertionError",):
+        return value or "a check failed", "read the test cell to see what it tests"
+    return f"the test raised {name}: {value}"[:300], "run the cells above it and fix the first error"
+
+
+def outcomes(nb) -> list[Outcome]:
+    """Score an executed notebook the way nbgrader does: a test cell earns its points when it
+    ran without an error; a manually graded cell earns nothing here."""
+    out = []
+    for cell in nb.cells:
+        meta = nbgrader_meta(cell)
+        if not meta.get("grade"):
+            continue
+        points = float(meta.get("points", 0))
+        if cell.cell_type != "code" or meta.get("solution"):
+            out.append(Outcome(meta["grade_id"], points, 0.0, "manual",
+                               "graded by your instructor"))
+            continue
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if cell.get("execution_count") is None and not errors:
+            errors = [{"ename": "NotRun", "evalue": "the cell did not run"}]
+        if errors:
+            message, hint = _explain(errors[0])
+            out.append(Outcome(meta["grade_id"], points, 0.0, "failed", message, hint))
+        else:
+            out.append(Outcome(meta["grade_id"], points, points, "passed"))
+    return out
+
+
+def run_notebook(path: Path | str, *, cell_seconds: int = DEFAULT_CELL_SECONDS,
+                 kernel_name: str | None = None,
+                 on_cell: Callable[[int, int], None] = lambda i, n: None):
+    """Execute a notebook in a fresh kernel in its own folder and return it with outputs."""
+    path = Path(path)
+    nb = read(path)
+    name = kernel_name or nb.metadata.get("kernelspec", {}).get("name") or "python3"
+    total = len(nb.cells)
+    client = NotebookClient(nb, timeout=cell_seconds, kernel_name=name, allow_errors=True,
+                            interrupt_on_timeout=True,
+                            resources={"metadata": {"path": str(path.parent.resolve())}},
+                            on_cell_executed=lambda cell, cell_index, **_: on_cell(cell_index + 1, total))
+    env = {k: v for k, v in os.environ.items() if k != STUDENT_ENV}  # the public variant
+    try:
+        # The kernel's own start-up chatter on stderr is not the learner's concern.
+        client.execute(env=env, stderr=subprocess.DEVNULL)
+    except NoSuchKernel:
+        raise AcademyError(f"{path}: the notebook's kernel {name!r} is not installed "
+                           "(see `jupyter kernelspec list`)") from None
+    except DeadKernelError:
+        raise AcademyError(f"{path}: the kernel died while running the notebook (out of memory?)") from None
+    return nb
+
+
+def check(path: Path | str, **kwargs) -> list[Outcome]:
+    """Run and score a notebook; raise AcademyError if it has no autograded questions."""
+    results = outcomes(run_notebook(path, **kwargs))
+    if not any(r.status != "manual" for r in results):
+        raise AcademyError(f"{path}: no autograded test cells to check")
+    return results
