@@ -45,8 +45,9 @@ def cmd_release(args) -> int:
     from .release import release
 
     root = find_root(args.root)
-    done = release(root, args.ids or None, check=args.check,
-                   progress=lambda aid: err.print(f"[dim]releasing {aid}…[/dim]"))
+    with err.status("releasing…") as spinner:
+        done = release(root, args.ids or None, check=args.check,
+                       progress=lambda aid: spinner.update(f"releasing {aid}…"))
     if args.check:
         if done:
             for path in done:

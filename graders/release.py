@@ -26,10 +26,10 @@ def _generate(root: Path, aid: str, scratch: Path) -> Path:
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
+    for nb in notebooks_in(root / "source" / aid):
+        read(nb)  # a corrupt source notebook gets one clear line, not nbgrader's traceback
     shutil.copytree(root / "source" / aid, scratch / "source" / aid,
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-    for nb in notebooks_in(scratch / "source" / aid):
-        read(nb)  # a corrupt source notebook gets one clear line, not nbgrader's traceback
     config = course_config(scratch)
     config.GenerateAssignment.no_database = True  # as `--no-db`: release/ never needs a gradebook
     config.SaveCells.enabled = False

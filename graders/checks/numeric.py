@@ -38,8 +38,9 @@ def observe(x: Any) -> dict:
 def _tolerance_text(spec: dict) -> str:
     unit = f" {spec['unit']}" if spec.get("unit") else ""
     parts = []
-    if spec.get("rel"):
-        parts.append(f"{spec['rel'] * 100:g}%")
+    rel = spec.get("rel")
+    if rel:
+        parts.append(f"{rel * 100:g}%" if rel >= 1e-3 else f"a relative {rel:g}")
     if spec.get("abs"):
         parts.append(f"±{spec['abs']:g}{unit}")
     return " or ".join(parts) if parts else "exactly"
@@ -67,7 +68,7 @@ def judge(observed: dict, reference: dict, spec: dict) -> Verdict:
             return Verdict.fail(kind, f"{a}{unit}")
         if _within(a, reference["value"], spec):
             return Verdict.ok()
-        return Verdict.fail(expectation, f"{a:.6g}{unit}", "outside that tolerance")
+        return Verdict.fail(expectation, f"{a!r}{unit}", "outside that tolerance")
     if observed.get("shape") != reference["shape"]:
         given = (f"a single number {observed['value']:.6g}" if "value" in observed
                  else f"an array with shape {tuple(observed['shape'])}")

@@ -1,0 +1,79 @@
+"""Every notebook runs. Solved source notebooks pass every test without errors, warnings or
+stderr; release notebooks fail only in their test cells, with NotImplementedError. nbval also
+runs every source notebook (pytest collects source/ with --nbval-lax)."""
+import re
+
+import pytest
+import yaml
+
+from graders.notebooks import nbgrader_meta, read
+from graders.selfcheck import outcomes, run_notebook
+
+from conftest import PILOTS, ROOT
+
+SOURCES = sorted(ROOT.glob("source/*/*.ipynb"))
+IDS = [p.parent.name for p in SOURCES]
+
+
+def test_every_pilot_has_a_notebook():
+    assert set(PILOTS) <= set(IDS)
+
+
+def cells(path, kind):
+    nb = read(path)
+    if kind == "tests":
+        return [c for c in nb.cells if nbgrader_meta(c).get("grade") and c.cell_type == "code"
+                and not nbgrader_meta(c).get("solution")]
+    return [c for c in nb.cells if nbgrader_meta(c).get("solution")]
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=IDS)
+def test_source_follows_the_style(path):
+    tests = cells(path, "tests")
+    assert len(tests) >= 4
+    for cell in tests:
+        gid = nbgrader_meta(cell)["grade_id"]
+        assert "### BEGIN HIDDEN TESTS" in cell.source, gid
+        assert "instances.rng(" in cell.source, f"{gid}: hidden instances come from graders.instances"
+        calls = re.findall(r"checks\.\w+\(", cell.source)
+        assert calls and cell.source.count("hint=") >= len(calls), f"{gid}: every check needs hint="
+        assert nbgrader_meta(cell).get("locked") and nbgrader_meta(cell).get("points", 0) > 0
+    assert all(not c.get("outputs") and c.get("execution_count") is None
+               for c in read(path).cells if c.cell_type == "code"), "outputs must be cleared"
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=IDS)
+def test_header_matches_manifest(path):
+    manifest = yaml.safe_load((ROOT / "assignments" / f"{path.parent.name}.yaml").read_text("utf-8"))
+    header = read(path).cells[0].source
+    for fact in (manifest["title"]["en"], manifest["title"]["ko"],
+                 f"{manifest['estimated_minutes']} minutes"):
+        assert fact in header
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=IDS)
+def test_solved_source_passes_cleanly(path):
+    nb = run_notebook(path, cell_seconds=60)
+    results = outcomes(nb)
+    assert results and all(r.status == "passed" for r in results), results
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            assert out.get("output_type") != "error", out
+            assert not (out.get("output_type") == "stream" and out.get("name") == "stderr"), (
+                f"stderr (a warning?) in cell {cell.get('id')}: {out.get('text', '')[:300]}")
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=IDS)
+def test_release_fails_only_in_test_cells(path):
+    released = ROOT / "release" / path.parent.name / path.name
+    text = released.read_text(encoding="utf-8")
+    assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text
+    nb = run_notebook(released, cell_seconds=60)
+    for cell in nb.cells:
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        meta = nbgrader_meta(cell)
+        if meta.get("grade") and not meta.get("solution"):
+            assert [e["ename"] for e in errors] == ["NotImplementedError"], meta["grade_id"]
+        else:
+            assert not errors, f"cell {cell.get('id')} errors in the release: {errors[0]['evalue']}"
+    assert all(r.status == "failed" and r.earned == 0 for r in outcomes(nb))
