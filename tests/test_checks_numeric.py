@@ -16,7 +16,7 @@ def test_close_accepts_numbers_within_tolerance(answer):
 
 
 @pytest.mark.parametrize("answer", [86.4 * 1.02, 86.4 * 60, 86.4 / 60, -86.4, float("nan"),
-                                    float("inf"), "86.4", None, True, [86.4], {"v": 86.4}])
+                                    float("inf"), "86.4", None, True, [86.4], {"v": 86.4}, {"v": "x"}])
 def test_close_rejects_near_misses_and_wrong_kinds(answer):
     with pytest.raises(AssertionError):
         checks.close(answer, 86.4, rel=0.01, hint=H)
@@ -87,3 +87,24 @@ def test_absolute_tolerance_edge(tol, fraction):
     with pytest.raises(AssertionError):
         checks.close(5.0 + math.copysign(tol * 1.01, fraction or 1.0), 5.0, abs=tol, rel=0.0,
                      hint=H)
+
+
+PROBS = {"00": 0.5, "01": 0.0, "10": 0.0, "11": 0.5}
+
+
+def test_mappings_are_sparse_vectors():
+    checks.close({"00": 0.5, "11": 0.5000001}, PROBS, rel=1e-5, hint=H)
+    checks.close({"11": np.float64(0.5), "00": 0.5, "10": 0.0}, PROBS, hint=H)
+
+
+@pytest.mark.parametrize("answer,match", [
+    ({"00": 0.5, "10": 0.5}, "0.5 for key '10'"),        # little-endian mix-up
+    ({"00": 0.5, "11": 0.5, "01": 0.1}, "key '01'"),
+    ({"0": 0.5, "11": 0.5}, "key '0'"),
+    ({"11": 0.5}, "no key '00'"),
+    ([0.5, 0, 0, 0.5], "an array"),
+    ({0: 0.5, 3: 0.5}, "a dict"),
+])
+def test_mapping_near_misses(answer, match):
+    with pytest.raises(AssertionError, match=match):
+        checks.close(answer, PROBS, hint=H)

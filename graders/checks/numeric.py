@@ -3,12 +3,15 @@
 An answer ``a`` matches a reference ``r`` when ``|a - r| <= max(abs_tol, rel * |r|)``, the rule of
 :func:`math.isclose`: the relative part scales with the reference, the absolute part keeps
 answers near zero from needing impossible precision. Arrays match element by element and must
-have the same shape. NaN and infinities never match.
+have the same shape. A mapping of names to numbers (say ``{"00": 0.5, "11": 0.5}``) is a sparse
+vector: keys absent on one side count as 0, so Qiskit's ``probabilities_dict``, which leaves
+out zeros, matches a reference that lists them. NaN and infinities never match.
 """
 from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -21,9 +24,14 @@ def _is_number(x: Any) -> bool:
 
 
 def observe(x: Any) -> dict:
-    """A number becomes ``{"value": float}``; an array of numbers ``{"shape", "values"}``."""
+    """A number becomes ``{"value": float}``, an array ``{"shape", "values"}``, and a mapping
+    of str keys to numbers ``{"mapping": {key: float}}``."""
     if _is_number(x):
         return {"value": float(x)}
+    if isinstance(x, Mapping):
+        if all(isinstance(k, str) and _is_number(v) for k, v in x.items()):
+            return {"mapping": {k: float(v) for k, v in x.items()}}
+        return bad(x)
     if isinstance(x, (str, bytes, dict, set)) or x is None:
         return bad(x)
     try:
@@ -52,14 +60,30 @@ def _within(a: float, r: float, spec: dict) -> bool:
     return abs(a - r) <= max(spec.get("abs", 0.0), spec.get("rel", 0.0) * abs(r))
 
 
+def _judge_mapping(observed: dict, reference: dict, spec: dict) -> Verdict:
+    kind = "a dict of names to numbers"
+    if "mapping" not in observed:
+        return Verdict.fail(kind, observed.get("bad", "an array or a single number"))
+    got, want = observed["mapping"], reference["mapping"]
+    for key in sorted(set(got) | set(want)):
+        if not _within(got.get(key, 0.0), want.get(key, 0.0), spec):
+            return Verdict.fail(f"{kind} within {_tolerance_text(spec)} of the correct values "
+                                "(a missing key counts as 0)",
+                                f"{got[key]!r} for key {key!r}" if key in got else f"no key {key!r}",
+                                "the first key that is off")
+    return Verdict.ok()
+
+
 def judge(observed: dict, reference: dict, spec: dict) -> Verdict:
+    if "mapping" in reference:
+        return _judge_mapping(observed, reference, spec)
     unit = f" {spec['unit']}" if spec.get("unit") else ""
     scalar = "value" in reference
     kind = f"a number{' in ' + spec['unit'] if unit else ''}" if scalar else (
         f"an array of numbers with shape {tuple(reference['shape'])}")
     expectation = f"{kind} within {_tolerance_text(spec)} of the correct value"
-    if "bad" in observed:
-        return Verdict.fail(kind, observed["bad"])
+    if "bad" in observed or "mapping" in observed:
+        return Verdict.fail(kind, observed.get("bad", "a dict"))
     if scalar:
         if "value" not in observed:
             return Verdict.fail(kind, f"an array with shape {tuple(observed['shape'])}")
@@ -87,7 +111,8 @@ CLOSE = Check("close", observe, judge)
 
 def close(actual: Any, expected: Any, *, hint: str, rel: float = 1e-6, abs: float = 0.0,
           unit: str = "", what: str = "your answer") -> None:
-    """Pass when ``actual`` is a number (or array) within tolerance of ``expected``.
+    """Pass when ``actual`` is a number (array, or dict of numbers) within tolerance of
+    ``expected``.
 
     ``rel`` is a fraction of the reference (0.01 = 1%), ``abs`` is in ``unit``.
     """
