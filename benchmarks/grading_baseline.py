@@ -1,10 +1,10 @@
 """How long grading takes: `academy grade` against stock `nbgrader autograde`, same run.
 
 Makes a scratch course with N correct submissions of one assignment, grades it both ways and
-prints seconds per submission and the ratio. Stock nbgrader grades every student in one
-process; `academy grade` starts one process per submission (for the per-notebook wall limit
-and per-student instances) and also writes feedback and the per-question CSV, so the ratio is
-the price of those, and the baseline the parallel engine has to beat. Also compares
+prints seconds per submission and the ratio. Both grade every student in one warm process;
+`academy grade` also registers the assignment, sets each student's hidden instances, watches
+the per-notebook time limit, and writes feedback and the per-question CSV, so the ratio is the
+price of those, and the baseline the parallel engine has to beat. Also compares
 `academy check` with `nbgrader validate` on one solved notebook.
 
     .venv/bin/python benchmarks/grading_baseline.py [--assignment dc01-power] [--students 8]

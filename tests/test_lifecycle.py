@@ -70,6 +70,28 @@ def test_grade_fabricated_submissions(course, aid):
         assert (course / "feedback" / student / aid / f"{aid}.html").is_file(), student
 
 
+def test_notebook_time_limit_stops_one_submission_not_the_batch(course):
+    """Cells that each stay under the cell limit but together overrun the notebook limit: the
+    worker is killed, the submission flagged, and the next one still graded."""
+    aid = "dc01-power"
+    manifest = course / "assignments" / f"{aid}.yaml"
+    data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+    data["limits"] = {"cell_seconds": 5, "notebook_seconds": 5}
+    manifest.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    right = solutions(course, aid)
+    submit(course, aid, "a-slow", {g: "import time\ntime.sleep(4.5)\n" + s for g, s in right.items()})
+    submit(course, aid, "b-correct", right)
+    result = subprocess.run([ACADEMY, "grade", aid], cwd=course, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 1
+    with open(course / "exports" / f"{aid}-grades.csv", newline="", encoding="utf-8") as fh:
+        rows = {r["student_id"]: r for r in csv.DictReader(fh)}
+    assert "notebook time limit (5 s)" in rows["a-slow"]["status"]
+    assert float(rows["a-slow"]["total"]) == 0
+    assert rows["b-correct"]["status"] == "graded"
+    assert rows["b-correct"]["total"] == rows["b-correct"]["max_total"]
+
+
 def test_self_check_exit_codes(course):
     """`academy check` exits 1 on the unsolved release and 0 once it is solved."""
     aid = "dc01-power"

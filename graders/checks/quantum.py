@@ -41,6 +41,14 @@ def _load_circuit(observed: dict):
     return qpy.load(io.BytesIO(base64.b64decode(observed["qpy"])))[0]
 
 
+def _unitary_circuit(observed: dict):
+    """The observed circuit, or a description of why it has no state or operator."""
+    circuit = _load_circuit(observed)
+    if circuit.num_clbits or any(i.operation.name in ("measure", "reset") for i in circuit.data):
+        return "a circuit with measurements or resets (remove them: a state or an operator has neither)"
+    return circuit
+
+
 def _pairs(arr: np.ndarray) -> list:
     return [[float(z.real), float(z.imag)] for z in arr.ravel()]
 
@@ -90,16 +98,39 @@ def _state(observed: dict) -> np.ndarray | str:
     if "qpy" in observed:
         from qiskit.quantum_info import Statevector
 
-        circuit = _load_circuit(observed)
-        if circuit.num_clbits or any(i.operation.name in ("measure", "reset") for i in circuit.data):
-            return "a circuit with measurements or resets (remove them to get a statevector)"
-        return Statevector(circuit).data
+        circuit = _unitary_circuit(observed)
+        return circuit if isinstance(circuit, str) else Statevector(circuit).data
     arr = _array(observed["pairs"], observed["shape"])
     return arr if arr.ndim == 1 else f"a 2-D array of shape {arr.shape}"
 
 
-def _state_overlap(a: np.ndarray, b: np.ndarray) -> complex:
-    return complex(np.vdot(b, a))
+def _overlap(a: np.ndarray, b: np.ndarray) -> complex:
+    """<b|a> for states, tr(B†A)/d for operators: modulus 1 exactly when a = e^{iφ}·b."""
+    if a.ndim == 1:
+        return complex(np.vdot(b, a))
+    return complex(np.trace(b.conj().T @ a)) / a.shape[0]
+
+
+def _equivalent(a: np.ndarray, b: np.ndarray, atol: float, strict: bool) -> bool:
+    t = _overlap(a, b)
+    return abs(t - 1) <= atol if strict else 1 - abs(t) ** 2 <= atol
+
+
+def _equivalence(got: np.ndarray, want: np.ndarray, spec: dict, noun: str, phase_why: str) -> Verdict:
+    """The verdict for two states or two operators of the same shape, naming the near misses
+    a learner makes most: a wrong global phase and a reversed qubit order."""
+    strict, atol = not spec["up_to_phase"], spec["atol"]
+    if _equivalent(got, want, atol, strict):
+        return Verdict.ok()
+    expectation = f"the correct {noun}" + (" including its global phase" if strict
+                                           else " (up to a global phase)")
+    if strict and _equivalent(got, want, atol, False):
+        return Verdict.fail(expectation, f"the right {noun} with a different global phase", phase_why)
+    n = _qubits(want.shape[0])
+    if n and n > 1 and _equivalent(_reverse_qubits(got), want, atol, strict):
+        return Verdict.fail(expectation, "one that matches only with the qubit order reversed",
+                            "Qiskit's qubit 0 is the rightmost bit")
+    return Verdict.fail(expectation, f"a different {noun}")
 
 
 def judge_statevector(observed: dict, reference: dict, spec: dict) -> Verdict:
@@ -120,23 +151,7 @@ def judge_statevector(observed: dict, reference: dict, spec: dict) -> Verdict:
     if abs(norm - 1) > spec["atol"]:
         return Verdict.fail(kind, f"a vector whose squared amplitudes add up to {norm:.6g}",
                             "not normalised")
-    strict = not spec["up_to_phase"]
-    if _matches_state(got, want, spec["atol"], strict):
-        return Verdict.ok()
-    expectation = "the correct state" + (" with the correct global phase" if strict else
-                                         " (up to a global phase)")
-    if strict and _matches_state(got, want, spec["atol"], False):
-        return Verdict.fail(expectation, "the right state with a different global phase",
-                            "this task needs the exact phase")
-    if n and n > 1 and _matches_state(_reverse_qubits(got), want, spec["atol"], strict):
-        return Verdict.fail(expectation, "a state that matches only with the qubit order "
-                            "reversed", "Qiskit's qubit 0 is the rightmost bit")
-    return Verdict.fail(expectation, "a different state")
-
-
-def _matches_state(a: np.ndarray, b: np.ndarray, atol: float, strict: bool) -> bool:
-    overlap = _state_overlap(a, b)
-    return abs(overlap - 1) <= atol if strict else 1 - abs(overlap) ** 2 <= atol
+    return _equivalence(got, want, spec, "state", "this task needs the exact phase")
 
 
 STATEVECTOR = Check("statevector", observe_quantum, judge_statevector)
@@ -157,20 +172,12 @@ def _matrix(observed: dict) -> np.ndarray | str:
     if "qpy" in observed:
         from qiskit.quantum_info import Operator
 
-        circuit = _load_circuit(observed)
-        if circuit.num_clbits or any(i.operation.name in ("measure", "reset") for i in circuit.data):
-            return "a circuit with measurements or resets (an operator has neither)"
-        return Operator(circuit).data
+        circuit = _unitary_circuit(observed)
+        return circuit if isinstance(circuit, str) else Operator(circuit).data
     arr = _array(observed["pairs"], observed["shape"])
     if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
         return f"an array of shape {arr.shape}, not a square matrix"
     return arr
-
-
-def _matches_operator(a: np.ndarray, b: np.ndarray, atol: float, strict: bool) -> bool:
-    d = a.shape[0]
-    t = complex(np.trace(b.conj().T @ a)) / d
-    return abs(t - 1) <= atol if strict else 1 - abs(t) ** 2 <= atol
 
 
 def judge_operator(observed: dict, reference: dict, spec: dict) -> Verdict:
@@ -190,18 +197,8 @@ def judge_operator(observed: dict, reference: dict, spec: dict) -> Verdict:
         return Verdict.fail(kind, f"an operation of shape {got.shape}")
     if not np.allclose(got.conj().T @ got, np.eye(got.shape[0]), atol=1e-6):
         return Verdict.fail(kind, "a matrix that is not unitary")
-    strict = not spec["up_to_phase"]
-    if _matches_operator(got, want, spec["atol"], strict):
-        return Verdict.ok()
-    expectation = "the correct operation" + (" including its global phase" if strict else
-                                             " (up to a global phase)")
-    if strict and _matches_operator(got, want, spec["atol"], False):
-        return Verdict.fail(expectation, "the right operation with a different global phase",
-                            "the phase matters once the operation is controlled")
-    if n and n > 1 and _matches_operator(_reverse_qubits(got), want, spec["atol"], strict):
-        return Verdict.fail(expectation, "an operation that matches only with the qubit "
-                            "order reversed", "Qiskit's qubit 0 is the rightmost bit")
-    return Verdict.fail(expectation, "a different operation")
+    return _equivalence(got, want, spec, "operation",
+                        "the phase matters once the operation is controlled")
 
 
 OPERATOR = Check("operator", observe_quantum, judge_operator)

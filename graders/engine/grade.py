@@ -1,7 +1,10 @@
 """Autograde every submission of one assignment, serially, through nbgrader."""
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -13,11 +16,11 @@ from typing import Callable
 from ..catalog import load_catalog
 from ..course_config import course_config
 from ..errors import AcademyError
-from ..instances import STUDENT_ENV
 from .export import question_columns, scores_for, write_csv
 from .plan import Task, plan
 
-STARTUP_SECONDS = 60  # allowance for nbgrader and the kernel to start, beyond the notebook limit
+STARTUP_SECONDS = 60  # for the worker to import nbgrader and read the course config
+KERNEL_SECONDS = 15  # per submission, beyond its notebook limit: kernel start and bookkeeping
 
 
 @dataclass
@@ -61,26 +64,50 @@ def register_assignment(root: Path, aid: str) -> None:
                            f"{(result.get('error') or '').strip().splitlines()[-1:]}")
 
 
-def _autograde(root: Path, aid: str, student: str, cell_seconds: int,
-               notebook_seconds: int) -> str | None:
-    """Run ``nbgrader autograde`` for one student in its own process group; return a
-    problem, or None. The process group is killed when the notebook runs past its limit."""
-    cmd = [sys.executable, "-m", "nbgrader", "autograde", aid, "--student", student, "--force",
-           f"--Execute.timeout={cell_seconds}"]
-    env = {**os.environ, STUDENT_ENV: student}
-    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    try:
-        log, _ = proc.communicate(timeout=notebook_seconds + STARTUP_SECONDS)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        return f"stopped after the notebook time limit ({notebook_seconds} s)"
-    if proc.returncode != 0:
-        errors = [line for line in log.splitlines() if "[ERROR]" in line]
-        return "autograder failed: " + (errors[0].split("]", 1)[-1].strip() if errors else
-                                        f"exit code {proc.returncode}")
-    return None
+class Autograder:
+    """Drives one worker process (see worker.py) through the submissions of a batch.
+
+    Each submission gets the notebook time limit; a worker that runs past it is killed with
+    its process group (kernel included) and a fresh one takes the next submission."""
+
+    def __init__(self, root: Path, aid: str, limits):
+        self.root, self.aid, self.limits = root, aid, limits
+        self.proc: subprocess.Popen | None = None
+
+    def _start(self) -> None:
+        cmd = [sys.executable, "-m", "graders.engine.worker", str(self.root), self.aid,
+               str(self.limits.cell_seconds)]
+        self.proc = subprocess.Popen(cmd, cwd=self.root, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     text=True, start_new_session=True)
+        if self._reply(STARTUP_SECONDS) is None:
+            self.close()
+            raise AcademyError("the autograder process did not start (run `nbgrader "
+                               f"autograde {self.aid}` once to see nbgrader's own error)")
+
+    def _reply(self, seconds: float) -> dict | None:
+        ready, _, _ = select.select([self.proc.stdout], [], [], seconds)
+        line = self.proc.stdout.readline() if ready else ""
+        return json.loads(line) if line else None
+
+    def grade(self, student: str) -> str | None:
+        """Autograde one submission; return a problem for the instructor, or None."""
+        if self.proc is None:
+            self._start()
+        self.proc.stdin.write(student + "\n")
+        self.proc.stdin.flush()
+        reply = self._reply(self.limits.notebook_seconds + KERNEL_SECONDS)
+        if reply is None:
+            self.close()
+            return f"stopped after the notebook time limit ({self.limits.notebook_seconds} s)"
+        return None if reply["success"] else f"autograder failed: {reply['error']}"
+
+    def close(self) -> None:
+        if self.proc is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+            self.proc = None
 
 
 def _feedback(root: Path, aid: str, students: list[str]) -> None:
@@ -106,15 +133,18 @@ def grade_assignment(root: Path | str, aid: str, csv_path: Path | None = None,
         raise AcademyError(f"no submissions of {aid!r} under {root / 'submitted'}")
     register_assignment(root, aid)
     results = []
-    for done, task in enumerate(tasks):
-        progress(done, len(tasks), task)
-        result = SubmissionResult(task.student, problems=list(task.problems))
-        if task.gradable:
-            problem = _autograde(root, aid, task.student, manifest.limits.cell_seconds,
-                                 manifest.limits.notebook_seconds)
-            result.graded = problem is None
-            result.problems += [problem] if problem else []
-        results.append(result)
+    autograder = Autograder(root, aid, manifest.limits)
+    try:
+        for done, task in enumerate(tasks):
+            progress(done, len(tasks), task)
+            result = SubmissionResult(task.student, problems=list(task.problems))
+            if task.gradable:
+                problem = autograder.grade(task.student)
+                result.graded = problem is None
+                result.problems += [problem] if problem else []
+            results.append(result)
+    finally:
+        autograder.close()
     progress(len(tasks), len(tasks), None)
     graded = [r.student for r in results if r.graded]
     _feedback(root, aid, graded)
