@@ -50,12 +50,15 @@ def main() -> None:
     stock_course, ours_course = scratch(aid, n), scratch(aid, n)
     subprocess.run([BIN / "nbgrader", "generate_assignment", aid, "--force"], cwd=stock_course,
                    check=True, capture_output=True)
-    stock = timed([BIN / "nbgrader", "autograde", aid, "--force"], stock_course)
+    autograde = timed([BIN / "nbgrader", "autograde", aid, "--force"], stock_course)
+    feedback = timed([BIN / "nbgrader", "generate_feedback", aid, "--force"], stock_course)
+    stock = autograde + feedback
     ours = timed([BIN / "academy", "grade", aid], ours_course)
     print(f"grading {n} submissions of {aid}")
-    print(f"  nbgrader autograde (one process):    {stock:7.1f} s  {stock / n:5.2f} s/submission")
+    print(f"  nbgrader autograde:                  {autograde:7.1f} s  {autograde / n:5.2f} s/submission")
+    print(f"  nbgrader autograde + feedback:       {stock:7.1f} s  {stock / n:5.2f} s/submission")
     print(f"  academy grade (+feedback, CSV):      {ours:7.1f} s  {ours / n:5.2f} s/submission")
-    print(f"  ratio academy/nbgrader:              {ours / stock:7.2f}")
+    print(f"  ratio academy/(autograde+feedback):  {ours / stock:7.2f}")
 
     solved = ours_course / "submitted" / "student000" / aid
     shutil.copytree(ours_course / "release" / aid / "data", solved / "data", dirs_exist_ok=True) \
