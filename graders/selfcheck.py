@@ -38,7 +38,7 @@ def _explain(error: dict) -> tuple[str, str]:
     name, value = error.get("ename", ""), error.get("evalue", "")
     if name in ("CheckFailed", "AssertionError") and "\nHint: " in value:
         message, hint = value.split("\nHint: ", 1)
-        return message, hint
+        return message.rstrip("."), hint
     if name == "NotImplementedError":
         return "not answered yet", "replace `raise NotImplementedError()` with your code and run it"
     if name == "CellTimeoutError":
