@@ -61,12 +61,13 @@ def main() -> None:
     print(f"  ratio academy/(autograde+feedback):  {ours / stock:7.2f}")
 
     solved = ours_course / "submitted" / "student000" / aid
-    shutil.copytree(ours_course / "release" / aid / "data", solved / "data", dirs_exist_ok=True) \
-        if (ours_course / "release" / aid / "data").is_dir() else None
+    data = ours_course / "release" / aid / "data"
+    if data.is_dir():  # a submission folder holds only the notebook
+        shutil.copytree(data, solved / "data", dirs_exist_ok=True)
     nb = solved / f"{aid}.ipynb"
     validate = timed([BIN / "nbgrader", "validate", str(nb)], ours_course)
     check = timed([BIN / "academy", "check", str(nb)], ours_course)
-    print(f"self-check of one solved notebook")
+    print("self-check of one solved notebook")
     print(f"  nbgrader validate:                   {validate:7.1f} s")
     print(f"  academy check:                       {check:7.1f} s")
     print(f"  ratio check/validate:                {check / validate:7.2f}")
