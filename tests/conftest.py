@@ -4,8 +4,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from submissions import copy_course
+
+# No per-example deadline: a loaded CI machine must not turn slowness into failures.
+settings.register_profile("academy", deadline=None, database=None)
+settings.load_profile("academy")
 
 ROOT = Path(__file__).resolve().parents[1]
 PILOTS = ["dc01-power", "q01-qubits"]
