@@ -34,6 +34,7 @@ def test_grade_fabricated_submissions(course, aid):
     wrong = {g: s.replace(STUB, "return None") for g, s in released.items()}
     raising = {g: s.replace(STUB, "raise ValueError('a bug')") for g, s in released.items()}
     looping = {**right, first: released[first].replace(STUB, "while True:\n        pass")}
+    submit(course, aid, "s0-unsolved", {})
     submit(course, aid, "s1-correct", right)
     submit(course, aid, "s2-partial", {first: right[first]})
     submit(course, aid, "s3-wrong", wrong)
@@ -52,7 +53,7 @@ def test_grade_fabricated_submissions(course, aid):
              if nbgrader_meta(c).get("grade") and not nbgrader_meta(c).get("solution")}
     everything = set(tests)
     only_first = {g for g in tests if question(g) == question(first)}
-    earned = {"s1-correct": everything, "s2-partial": only_first, "s3-wrong": set(),
+    earned = {"s0-unsolved": set(), "s1-correct": everything, "s2-partial": only_first, "s3-wrong": set(),
               "s4-raising": set(), "s5-looping": everything - only_first,
               "s6-corrupt": set(), "s7-missing": set()}
     with open(course / "exports" / f"{aid}-grades.csv", newline="", encoding="utf-8") as fh:
@@ -66,7 +67,7 @@ def test_grade_fabricated_submissions(course, aid):
     assert rows["s1-correct"]["status"] == "graded"
     assert "not a notebook" in rows["s6-corrupt"]["status"]
     assert "missing notebook" in rows["s7-missing"]["status"]
-    for student in ("s1-correct", "s2-partial", "s3-wrong", "s4-raising", "s5-looping"):
+    for student in ("s0-unsolved", "s1-correct", "s2-partial", "s3-wrong", "s4-raising", "s5-looping"):
         assert (course / "feedback" / student / aid / f"{aid}.html").is_file(), student
 
 
