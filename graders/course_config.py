@@ -65,3 +65,20 @@ def configure(c: Config, root: Path | str, cell_seconds: int = DEFAULT_CELL_SECO
 
 def course_config(root: Path | str, cell_seconds: int = DEFAULT_CELL_SECONDS) -> Config:
     return configure(Config(), root, cell_seconds)
+
+
+def nbgrader_api(config: Config):
+    """nbgrader's own Python API over a course configured as above."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    return NbGraderAPI(CourseDirectory(config=config), config=config)
+
+
+def failure(result: dict) -> str:
+    """One line saying why an NbGraderAPI call failed: its first logged error, else the last
+    line of its traceback."""
+    logged = [x.split("]", 1)[-1].strip() for x in (result.get("log") or "").splitlines()
+              if "[ERROR]" in x]
+    trace = (result.get("error") or "").strip().splitlines()
+    return logged[0] if logged else (trace[-1] if trace else "unknown error")

@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .course_config import course_config
+from .course_config import course_config, failure, nbgrader_api
 from .errors import AcademyError
 from .notebooks import notebooks_in, read
 
@@ -23,9 +23,6 @@ def source_ids(root: Path) -> list[str]:
 
 def _generate(root: Path, aid: str, scratch: Path) -> Path:
     """Run nbgrader's generate_assignment for one id inside ``scratch``; return the folder."""
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-
     for nb in notebooks_in(root / "source" / aid):
         read(nb)  # a corrupt source notebook gets one clear line, not nbgrader's traceback
     shutil.copytree(root / "source" / aid, scratch / "source" / aid,
@@ -33,11 +30,9 @@ def _generate(root: Path, aid: str, scratch: Path) -> Path:
     config = course_config(scratch)
     config.GenerateAssignment.no_database = True  # as `--no-db`: release/ never needs a gradebook
     config.SaveCells.enabled = False
-    api = NbGraderAPI(CourseDirectory(config=config), config=config)
-    result = api.generate_assignment(aid, force=True, create=False)
+    result = nbgrader_api(config).generate_assignment(aid, force=True, create=False)
     if not result["success"]:
-        last = (result.get("error") or result.get("log") or "unknown error").strip().splitlines()
-        raise AcademyError(f"source/{aid}: nbgrader could not release it: {last[-1]}")
+        raise AcademyError(f"source/{aid}: nbgrader could not release it: {failure(result)}")
     return scratch / "release" / aid
 
 

@@ -45,3 +45,12 @@ def test_garbage_gradebook_is_refused(tmp_path):
     db.write_bytes(b"not a database at all" * 100)
     with pytest.raises(AcademyError, match="not a readable SQLite gradebook"):
         check_gradebook(f"sqlite:///{db}")
+
+
+def test_failure_is_one_line():
+    from graders.course_config import failure
+
+    log = "[INFO] fine\n[ERROR] No such assignment: x\n[ERROR] Please see the above traceback"
+    assert failure({"log": log, "error": "Traceback...\nValueError: deep"}) == "No such assignment: x"
+    assert failure({"log": "", "error": "Traceback...\nValueError: deep\n"}) == "ValueError: deep"
+    assert failure({}) == "unknown error"

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..catalog import load_catalog
-from ..course_config import course_config
+from ..course_config import course_config, failure, nbgrader_api
 from ..errors import AcademyError
 from .export import question_columns, scores_for, write_csv
 from .plan import Task, plan
@@ -51,17 +51,12 @@ class GradeReport:
 def register_assignment(root: Path, aid: str) -> None:
     """Put the assignment and its graded cells into the gradebook (nbgrader needs them to
     autograde) without touching release/: nbgrader writes its release into scratch."""
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-
     with tempfile.TemporaryDirectory(prefix="academy-register-") as tmp:
         config = course_config(root)
         config.CourseDirectory.release_directory = tmp
-        api = NbGraderAPI(CourseDirectory(config=config), config=config)
-        result = api.generate_assignment(aid, force=True, create=True)
+        result = nbgrader_api(config).generate_assignment(aid, force=True, create=True)
     if not result["success"]:
-        raise AcademyError(f"source/{aid}: nbgrader could not register it: "
-                           f"{(result.get('error') or '').strip().splitlines()[-1:]}")
+        raise AcademyError(f"source/{aid}: nbgrader could not register it: {failure(result)}")
 
 
 class Autograder:
@@ -111,15 +106,11 @@ class Autograder:
 
 
 def _feedback(root: Path, aid: str, students: list[str]) -> None:
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-
-    config = course_config(root)
-    api = NbGraderAPI(CourseDirectory(config=config), config=config)
+    api = nbgrader_api(course_config(root))
     for student in students:
         result = api.generate_feedback(aid, student, force=True)
         if not result["success"]:
-            raise AcademyError(f"feedback for {student} failed: {result.get('error', '')[-200:]}")
+            raise AcademyError(f"feedback for {student} failed: {failure(result)}")
 
 
 def grade_assignment(root: Path | str, aid: str, csv_path: Path | None = None,

@@ -18,23 +18,17 @@ import sys
 def main(root: str, aid: str, cell_seconds: str) -> None:
     protocol = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-
-    from ..course_config import course_config
+    from ..course_config import course_config, failure, nbgrader_api
     from ..instances import STUDENT_ENV
 
-    config = course_config(root, cell_seconds=int(cell_seconds))
-    api = NbGraderAPI(CourseDirectory(config=config), config=config)
+    api = nbgrader_api(course_config(root, cell_seconds=int(cell_seconds)))
     protocol.write(json.dumps({"ready": True}) + "\n")
     for line in sys.stdin:
         student = line.strip()
         os.environ[STUDENT_ENV] = student
         result = api.autograde(aid, student, force=True, create=True)
-        errors = [x for x in (result.get("log") or "").splitlines() if "[ERROR]" in x]
-        reason = errors[0].split("]", 1)[-1].strip() if errors else "see the nbgrader log"
         protocol.write(json.dumps({"student": student, "success": bool(result["success"]),
-                                   "error": None if result["success"] else reason}) + "\n")
+                                   "error": None if result["success"] else failure(result)}) + "\n")
 
 
 if __name__ == "__main__":
