@@ -198,7 +198,7 @@ def judge_operator(observed: dict, reference: dict, spec: dict) -> Verdict:
     if not np.allclose(got.conj().T @ got, np.eye(got.shape[0]), atol=1e-6):
         return Verdict.fail(kind, "a matrix that is not unitary")
     return _equivalence(got, want, spec, "operation",
-                        "the phase matters once the operation is controlled")
+                        "this task needs the exact phase, as it matters once an operation is controlled")
 
 
 OPERATOR = Check("operator", observe_quantum, judge_operator)
@@ -342,7 +342,8 @@ def resources(circuit: Any, *, hint: str, max_qubits: int | None = None,
               max_multi_qubit: int | None = None, max_ops: dict[str, int] | None = None,
               allowed_ops: list[str] | None = None, what: str = "your circuit") -> None:
     """Pass when ``circuit`` stays within every limit given. Depth and sizes ignore
-    barriers; ``max_multi_qubit`` counts gates that act on two or more qubits."""
+    barriers; ``max_multi_qubit`` counts gates that act on two or more qubits;
+    ``allowed_ops`` always admits ``measure`` and ``barrier`` as well."""
     spec = {"max_qubits": max_qubits, "max_depth": max_depth, "max_size": max_size,
             "max_multi_qubit": max_multi_qubit, "max_ops": max_ops, "allowed_ops": allowed_ops}
     RESOURCES(circuit, None, spec, what=what, hint=hint)
