@@ -1,0 +1,311 @@
+"""dc06-reliability's test cells accept other correct answers and reject near misses.
+
+Each case runs one graded test cell (hidden tests included) of the solved source notebook with
+answer functions replaced, under the public variant and two students' variants.
+"""
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from graders import instances
+from notebook_harness import SolvedNotebook
+
+AID = "dc06-reliability"
+STUDENTS = [None, "student-a", "student-b"]   # None: the public variant
+
+
+# --- q3: other ways to walk a block diagram ----------------------------------------------
+
+def unavailability_walk(block, avail):
+    """Iterative, on unavailabilities, with an explicit stack instead of recursion."""
+    def u(b):
+        stack, out = [(b, False)], []
+        while stack:
+            node, done = stack.pop()
+            if isinstance(node, str):
+                out.append(1 - avail[node])
+            elif not done:
+                stack.append((node, True))
+                for child in next(iter(node.values())):
+                    stack.append((child, False))
+            else:
+                kind, parts = next(iter(node.items()))
+                vals = [out.pop() for _ in parts]
+                out.append(math.prod(vals) if kind == "parallel" else 1 - math.prod(1 - v for v in vals))
+        return out[0]
+    return 1 - u(block)
+
+
+def nested_via_get(block, avail):
+    if isinstance(block, dict):
+        if "series" in block:
+            return functools.reduce(lambda x, y: x * y, (nested_via_get(b, avail) for b in block["series"]), 1.0)
+        return 1 - np.prod([1 - nested_via_get(b, avail) for b in block.get("parallel")])
+    return np.float64(avail[block])
+
+
+def nested_parallel_as_series(block, avail):
+    if isinstance(block, str):
+        return avail[block]
+    (_, parts), = block.items()
+    return math.prod(nested_parallel_as_series(b, avail) for b in parts)
+
+
+def nested_top_level_only(block, avail):
+    if isinstance(block, str):
+        return avail[block]
+    (kind, parts), = block.items()
+    vals = [avail[b] if isinstance(b, str) else 1.0 for b in parts]
+    return math.prod(vals) if kind == "series" else 1 - math.prod(1 - v for v in vals)
+
+
+def nested_swapped(block, avail):
+    if isinstance(block, str):
+        return avail[block]
+    (kind, parts), = block.items()
+    vals = [nested_swapped(b, avail) for b in parts]
+    return math.prod(vals) if kind == "parallel" else 1 - math.prod(1 - v for v in vals)
+
+
+def nested_sum_capped(block, avail):
+    if isinstance(block, str):
+        return avail[block]
+    (kind, parts), = block.items()
+    vals = [nested_sum_capped(b, avail) for b in parts]
+    return math.prod(vals) if kind == "series" else min(1.0, sum(vals))
+
+
+# --- q4: paging rules ----------------------------------------------------------------------
+
+def page_ge_on_ratios(r, slo):
+    """Thresholds turned into error ratios, and >= (no test sits on a boundary)."""
+    b = 1 - slo
+    return (r["1h"] >= 14.4 * b and r["5m"] >= 14.4 * b) or (r["6h"] >= 6 * b and r["30m"] >= 6 * b)
+
+
+def page_numpy(r, slo):
+    rates = np.array([r["5m"], r["30m"], r["1h"], r["6h"]]) / (1 - slo)
+    return np.bool_(np.all(rates[[0, 2]] > 14.4) | np.all(rates[[1, 3]] > 6))
+
+
+def page_rule(fast, slow):
+    def page(r, slo):
+        rate = {w: x / (1 - slo) for w, x in r.items()}
+        return fast(rate) or slow(rate)
+    return page
+
+
+SLO_OK = {"error_budget_minutes": lambda slo, d: (1 - slo) * d * 1440,
+          "burn_rate": lambda r, slo: r / (1 - slo)}
+
+
+# --- q5: simulations -----------------------------------------------------------------------
+
+def simulate_loop(mtbf, mttr, hours, rng):
+    """One cycle at a time in a Python loop."""
+    t, up_total = 0.0, 0.0
+    while t < hours:
+        up = rng.exponential(mtbf)
+        up_total += min(up, hours - t)
+        t += up + rng.exponential(mttr)
+    return up_total / hours
+
+
+def simulate_events(mtbf, mttr, hours, rng):
+    """Failure and repair times as an event list; down time summed instead of up time."""
+    n = int(3 * hours / (mtbf + mttr)) + 50
+    up, down = rng.exponential(mtbf, n), rng.exponential(mttr, n)
+    fail_at = np.cumsum(up) + np.concatenate(([0.0], np.cumsum(down)[:-1]))
+    back_at = fail_at + down
+    downtime = np.clip(np.minimum(back_at, hours) - fail_at, 0, None).sum()
+    return 1 - downtime / hours
+
+
+def simulate_uniform(mtbf, mttr, hours, rng):
+    """Uniform up and repair times with the right means: same long-run availability."""
+    n = int(3 * hours / (mtbf + mttr)) + 50
+    up, down = rng.uniform(0, 2 * mtbf, n), rng.uniform(0, 2 * mttr, n)
+    starts = np.concatenate(([0.0], np.cumsum(up + down)[:-1]))
+    return float(np.clip(hours - starts, 0, up).sum() / hours)
+
+
+def _rate_mixup(mtbf, mttr, hours, rng):
+    """rng.exponential(1/MTBF): a rate where NumPy wants the mean (scale)."""
+    n = int(3 * hours / (mtbf + mttr)) + 50
+    up, down = rng.exponential(1 / mtbf, n), rng.exponential(1 / mttr, n)
+    starts = np.concatenate(([0.0], np.cumsum(up + down)[:-1]))
+    return float(np.clip(hours - starts, 0, up).sum() / hours)
+
+
+# --- q6: plans -----------------------------------------------------------------------------
+
+def _plans(tiers, top=6):
+    names = list(tiers)
+    for counts in itertools.product(range(1, top + 1), repeat=len(names)):
+        plan = dict(zip(names, counts))
+        a = math.prod(1 - (1 - tiers[t]["availability"]) ** n for t, n in plan.items())
+        yield plan, a, sum(n * tiers[t]["cost"] for t, n in plan.items())
+
+
+def most_available_in_budget(tiers, target, budget):
+    return max(((a, p) for p, a, c in _plans(tiers) if c <= budget), key=lambda x: x[0])[1]
+
+
+def priciest_in_budget(tiers, target, budget):
+    """The most expensive plan that still meets the target and fits the budget, numpy ints."""
+    ok = [(c, p) for p, a, c in _plans(tiers, top=7) if a >= target and c <= budget]
+    plan = max(ok, key=lambda x: x[0])[1]
+    return {t: np.int64(n) for t, n in plan.items()}
+
+
+def cheapest_plan(tiers, target, budget):
+    return min(((c, p) for p, a, c in _plans(tiers) if a >= target), key=lambda x: x[0])[1]
+
+
+CORRECT = {
+    "q1-nines-test": {
+        "seconds-then-minutes": {"downtime_minutes": lambda a, d: (1 - a) * d * 86400 / 60,
+                                 "nines": lambda a: float(np.log10(1 / (1 - a)))},
+        "natural-log-converted": {"downtime_minutes": lambda a, d: np.float64(d * 1440 - a * d * 1440),
+                                  "nines": lambda a: -math.log(1 - a) / math.log(10)},
+    },
+    "q2-series-parallel-test": {
+        "math-prod": {"availability": lambda m, r: 1 - r / (m + r),
+                      "series": lambda avs: math.prod(avs),
+                      "parallel": lambda avs: 1 - math.prod(1 - a for a in avs)},
+        "numpy-and-reduce": {"availability": lambda m, r: np.float64(m) / (m + r),
+                             "series": lambda avs: np.prod(np.array(avs)),
+                             "parallel": lambda avs: 1 - functools.reduce(lambda u, a: u * (1 - a), avs, 1.0)},
+    },
+    "q3-nested-test": {
+        "explicit-stack": {"system_availability": unavailability_walk},
+        "dict-get-numpy": {"system_availability": nested_via_get},
+    },
+    "q4-slo-test": {
+        "ge-on-ratios": {**SLO_OK, "should_page": page_ge_on_ratios},
+        "numpy-bool": {**SLO_OK, "error_budget_minutes": lambda slo, d: np.float64(d * 24 * 60) * (1 - slo),
+                       "should_page": page_numpy},
+    },
+    "q5-simulate-test": {
+        "python-loop": {"simulate": simulate_loop},
+        "event-list-downtime": {"simulate": simulate_events},
+        "uniform-same-means": {"simulate": simulate_uniform},
+    },
+    "q6-plan-test": {
+        "most-available-in-budget": {"plan_replicas": most_available_in_budget},
+        "priciest-in-budget-numpy-ints": {"plan_replicas": priciest_in_budget},
+        "cheapest-float-counts": {"plan_replicas": lambda t, g, b: {k: float(n) for k, n in cheapest_plan(t, g, b).items()}},
+    },
+}
+
+NEAR_MISSES = {
+    "q1-nines-test": {
+        "hours-not-minutes": {"downtime_minutes": lambda a, d: (1 - a) * d * 24,
+                              "nines": lambda a: -math.log10(1 - a)},
+        "uptime-not-downtime": {"downtime_minutes": lambda a, d: a * d * 1440,
+                                "nines": lambda a: -math.log10(1 - a)},
+        "ignores-days": {"downtime_minutes": lambda a, d: (1 - a) * 365 * 1440,
+                         "nines": lambda a: -math.log10(1 - a)},
+        "nines-rounded": {"downtime_minutes": lambda a, d: (1 - a) * d * 1440,
+                          "nines": lambda a: round(-math.log10(1 - a))},
+        "nines-natural-log": {"downtime_minutes": lambda a, d: (1 - a) * d * 1440,
+                              "nines": lambda a: -math.log(1 - a)},
+    },
+    "q2-series-parallel-test": {
+        "mttr-over-total": {"availability": lambda m, r: r / (m + r),
+                            "series": math.prod, "parallel": lambda avs: 1 - math.prod(1 - a for a in avs)},
+        "series-is-min": {"availability": lambda m, r: m / (m + r),
+                          "series": min, "parallel": lambda avs: 1 - math.prod(1 - a for a in avs)},
+        "parallel-1-minus-product": {"availability": lambda m, r: m / (m + r),
+                                     "series": math.prod, "parallel": lambda avs: 1 - math.prod(avs)},
+        "parallel-only-two": {"availability": lambda m, r: m / (m + r), "series": math.prod,
+                              "parallel": lambda avs: 1 - (1 - avs[0]) * (1 - avs[-1])},
+    },
+    "q3-nested-test": {
+        "parallel-as-series": {"system_availability": nested_parallel_as_series},
+        "top-level-only": {"system_availability": nested_top_level_only},
+        "swapped-meaning": {"system_availability": nested_swapped},
+        "parallel-sum-capped": {"system_availability": nested_sum_capped},
+    },
+    "q4-slo-test": {
+        "budget-in-hours": {**SLO_OK, "error_budget_minutes": lambda slo, d: (1 - slo) * d * 24,
+                            "should_page": page_ge_on_ratios},
+        "burn-rate-inverted": {**SLO_OK, "burn_rate": lambda r, slo: (1 - slo) / r,
+                               "should_page": page_ge_on_ratios},
+        "long-windows-only": {**SLO_OK, "should_page": page_rule(lambda x: x["1h"] > 14.4, lambda x: x["6h"] > 6)},
+        "short-windows-only": {**SLO_OK, "should_page": page_rule(lambda x: x["5m"] > 14.4, lambda x: x["30m"] > 6)},
+        "raw-ratios-not-burn-rates": {**SLO_OK, "should_page": lambda r, slo: (r["1h"] > 14.4 and r["5m"] > 14.4)
+                                      or (r["6h"] > 6 and r["30m"] > 6)},
+        "either-window": {**SLO_OK, "should_page": page_rule(lambda x: x["1h"] > 14.4 or x["5m"] > 14.4,
+                                                             lambda x: x["6h"] > 6 or x["30m"] > 6)},
+    },
+    "q5-simulate-test": {
+        "returns-the-formula": {"simulate": lambda m, r, h, rng: m / (m + r)},
+        "ignores-rng": {"simulate": lambda m, r, h, rng: simulate_loop(m, r, h, np.random.default_rng(0))},
+        "mtbf-mttr-swapped": {"simulate": lambda m, r, h, rng: simulate_loop(r, m, h, rng)},
+        "rate-as-scale": {"simulate": _rate_mixup},
+        "up-hours-not-fraction": {"simulate": lambda m, r, h, rng: simulate_loop(m, r, h, rng) * h},
+        "down-fraction": {"simulate": lambda m, r, h, rng: 1 - simulate_loop(m, r, h, rng)},
+    },
+    "q6-plan-test": {
+        "two-of-everything": {"plan_replicas": lambda t, g, b: {k: 2 for k in t}},
+        "three-of-everything": {"plan_replicas": lambda t, g, b: {k: 3 for k in t}},
+        "one-of-everything": {"plan_replicas": lambda t, g, b: {k: 1 for k in t}},
+        "a-tier-missing": {"plan_replicas": lambda t, g, b: dict(list(cheapest_plan(t, g, b).items())[1:])},
+        "counts-as-strings": {"plan_replicas": lambda t, g, b: {k: str(n) for k, n in cheapest_plan(t, g, b).items()}},
+        "most-available-ignoring-budget": {"plan_replicas": lambda t, g, b: {k: 6 for k in t}},
+    },
+}
+
+
+def cases(table):
+    return [pytest.param(gid, subs, id=f"{gid}-{label}")
+            for gid, by_label in table.items() for label, subs in by_label.items()]
+
+
+@pytest.fixture(scope="module")
+def solved():
+    return SolvedNotebook(ROOT / "source" / AID / f"{AID}.ipynb")
+
+
+@pytest.fixture(params=STUDENTS, ids=lambda student: student or "public")
+def student(request, monkeypatch):
+    monkeypatch.delenv(instances.VARIANTS_ENV, raising=False)
+    if request.param is None:
+        monkeypatch.delenv(instances.STUDENT_ENV, raising=False)
+    else:
+        monkeypatch.setenv(instances.STUDENT_ENV, request.param)
+    return request.param
+
+
+def test_the_students_have_different_variants(monkeypatch):
+    monkeypatch.delenv(instances.VARIANTS_ENV, raising=False)
+    monkeypatch.delenv(instances.STUDENT_ENV, raising=False)
+    assert len({instances.variant(AID, student) for student in STUDENTS}) == len(STUDENTS)
+
+
+def test_reference_passes(solved, student):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for gid in solved.test_cells:
+            solved.run_test(gid, {})
+
+
+@pytest.mark.parametrize("grade_id, substitutes", cases(CORRECT))
+def test_correct_answer_passes(solved, student, grade_id, substitutes):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        solved.run_test(grade_id, substitutes)
+
+
+@pytest.mark.parametrize("grade_id, substitutes", cases(NEAR_MISSES))
+def test_near_miss_fails_a_check(solved, student, grade_id, substitutes):
+    with pytest.raises(AssertionError):
+        solved.run_test(grade_id, substitutes)
