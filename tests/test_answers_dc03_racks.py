@@ -1,0 +1,281 @@
+"""dc03-racks: its test cells accept other correct answers and reject near misses.
+
+Each case runs one graded test cell (hidden tests included) of the solved source notebook with
+answer functions replaced. A correct answer must pass without a warning; a near miss must fail a
+check, i.e. raise an AssertionError (any other exception means the test cell crashed). Every
+case runs under the public variant and under two students' variants.
+"""
+from __future__ import annotations
+
+import math
+import re
+import warnings
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from graders import instances
+from notebook_harness import SolvedNotebook
+
+AID = "dc03-racks"
+STUDENTS = [None, "student-a", "student-b"]   # None: the public variant
+
+
+# --- q5: placements -----------------------------------------------------------------------
+
+def fits(rack, s, limits, strict=False, check_kg=True, check_u=True, kw_scale=1000):
+    u, w, kg = rack["u"] + s["u"], rack["w"] + s["watts"], rack["kg"] + s["kg"]
+    if not check_u:
+        u = 0
+    if strict:
+        return u < limits["u"] and w < kw_scale * limits["kw"] and (not check_kg or kg < limits["kg"])
+    return (u <= limits["u"] and w <= kw_scale * limits["kw"] + 1e-6
+            and (not check_kg or kg <= limits["kg"] + 1e-9))
+
+
+def packer(key=None, best=False, nextfit=False, names="R{:02d}", **fit_options):
+    """First fit (optionally sorted by `key`, best fit by power, or next fit) as a placement."""
+    def place(servers, limits):
+        order = sorted(servers, key=key) if key else list(servers)
+        racks = []
+        for s in order:
+            open_racks = racks[-1:] if nextfit else racks
+            room = [r for r in open_racks if fits(r, s, limits, **fit_options)]
+            if best and room:
+                room.sort(key=lambda r: -r["w"])
+            if room:
+                rack = room[0]
+            else:
+                rack = {"u": 0, "w": 0, "kg": 0.0, "ids": []}
+                racks.append(rack)
+            rack["u"] += s["u"]
+            rack["w"] += s["watts"]
+            rack["kg"] += s["kg"]
+            rack["ids"].append(s["id"])
+        return {names.format(i): r["ids"] for i, r in enumerate(racks, 1)}
+    return place
+
+
+def with_spare_empty_rack(place):
+    def placed(servers, limits):
+        plan = place(servers, limits)
+        return {**{k: tuple(v) for k, v in plan.items()}, "spare": []}
+    return placed
+
+
+def dropping_last(place):
+    def placed(servers, limits):
+        plan = place(servers, limits)
+        if servers:
+            last = max(plan, key=lambda k: len(plan[k]))
+            plan[last] = plan[last][:-1]
+        return plan
+    return placed
+
+
+def doubling_first(place):
+    def placed(servers, limits):
+        plan = place(servers, limits)
+        if servers:
+            names = list(plan)
+            plan[names[-1]] = plan[names[-1]] + [plan[names[0]][0]]
+        return plan
+    return placed
+
+
+def one_per_rack(servers, limits):
+    return {f"R{i}": [s["id"]] for i, s in enumerate(servers)}
+
+
+def by_model(servers, limits):
+    """One rack per model, the way a careless plan groups them (ignores every limit)."""
+    plan = {}
+    for s in servers:
+        plan.setdefault(s.get("model", "x"), []).append(s["id"])
+    return plan
+
+
+# --- q4: labels ---------------------------------------------------------------------------
+
+def labels_regex(labels, sites, halls, racks, rack_u):
+    bad = []
+    for label in labels:
+        m = re.fullmatch(r"([A-Z0-9]+)-([A-Z])-R(\d\d)-U(\d\d)", label)
+        if not (m and m[1] in sites and m[2] in halls and 1 <= int(m[3]) <= racks
+                and 1 <= int(m[4]) <= rack_u):
+            bad.append(label)
+    return bad + bad[:1]          # a list, with a repeat: still the same set
+
+
+def labels_try(labels, sites, halls, racks, rack_u):
+    out = set()
+    for label in labels:
+        try:
+            site, hall, rack, u = label.split("-")
+            ok = (site in set(sites) and hall in set(halls) and rack[:1] == "R" and u[:1] == "U"
+                  and len(rack) == len(u) == 3 and rack[1:].isdecimal() and u[1:].isdecimal()
+                  and int(rack[1:]) in range(1, racks + 1) and int(u[1:]) in range(1, rack_u + 1))
+        except ValueError:
+            ok = False
+        if not ok:
+            out.add(label)
+    return frozenset(out)
+
+
+def labels_loose(*, ranges=True, case=True, width=True, lower_bound=True, site=True):
+    def invalid(labels, sites, halls, racks, rack_u):
+        out = set()
+        for label in labels:
+            text = label if case else label.upper()
+            parts = text.split("-")
+            ok = len(parts) == 4 and " " not in text
+            if ok:
+                s, h, r, u = parts
+                ok = (not site or s in sites) and h in halls
+                for part, letter, most in ((r, "R", racks), (u, "U", rack_u)):
+                    digits = part[1:]
+                    ok = ok and part[:1] == letter and digits.isdigit() and (len(digits) == 2 or not width)
+                    if ok and ranges:
+                        ok = (int(digits) >= (1 if lower_bound else 0)) and int(digits) <= most
+            if not ok:
+                out.add(label)
+        return out
+    return invalid
+
+
+# --- the table ----------------------------------------------------------------------------
+
+CORRECT = {
+    "q1-totals-test": {
+        "numpy-and-reordered": {"rack_totals": lambda servers, rack_kg: {
+            "kg": np.float64(rack_kg) + np.sum([s["kg"] for s in servers]),
+            "kw": np.sum([s["watts"] / 1000 for s in servers]),
+            "u": np.int64(sum(s["u"] for s in servers))}},
+        "loop": {"rack_totals": lambda servers, rack_kg: (lambda t: {"u": t[0], "kw": t[1] / 1e3, "kg": t[2]})(
+            [sum(x) for x in zip(*([(s["u"], s["watts"], s["kg"]) for s in servers] + [(0, 0, rack_kg)]))])},
+    },
+    "q2-floor-test": {
+        "area-first": {"floor_load_kg_m2": lambda kg, w, d: kg / (w * d / 1e6),
+                       "payload_limit_kg": lambda st, fl, w, d, e: sorted([st, fl * w * d / 1e6 - e])[0]},
+        "numpy": {"floor_load_kg_m2": lambda kg, w, d: float(np.divide(kg, np.prod([w / 1000, d / 1000]))),
+                  "payload_limit_kg": lambda st, fl, w, d, e: np.minimum(st, fl * (w / 1e3) * (d / 1e3) - e)},
+    },
+    "q3-ports-test": {
+        "integer-ceil-list": {"port_budget": lambda nics, p, k: [2 * (-(-sum(nics) // (2 * p))),
+                                                                 sum(nics) + 2 * k * (-(-sum(nics) // (2 * p)))]},
+        "per-switch-loop": {"port_budget": lambda nics, p, k: (lambda half: (
+            2 * math.ceil(half / p), sum(nics) + k * 2 * math.ceil(half / p)))(sum(n // 2 for n in nics))},
+    },
+    "q4-labels-test": {
+        "regex-list-with-repeat": {"invalid_labels": labels_regex},
+        "try-split-frozenset": {"invalid_labels": labels_try},
+    },
+    "q5-place-test": {
+        "ffd-by-watts": {"place": packer(key=lambda s: -s["watts"])},
+        "ffd-by-kg-other-names": {"place": packer(key=lambda s: -s["kg"], names="BSN1-B-R{:02d}")},
+        "best-fit-by-u": {"place": packer(key=lambda s: (-s["u"], -s["watts"]), best=True)},
+        "ffd-tuples-and-a-spare-rack": {"place": with_spare_empty_rack(packer(key=lambda s: -s["watts"]))},
+    },
+}
+
+NEAR_MISSES = {
+    "q1-totals-test": {
+        "watts-not-kw": {"rack_totals": lambda servers, rack_kg: {
+            "u": sum(s["u"] for s in servers), "kw": sum(s["watts"] for s in servers),
+            "kg": rack_kg + sum(s["kg"] for s in servers)}},
+        "forgot-empty-rack": {"rack_totals": lambda servers, rack_kg: {
+            "u": sum(s["u"] for s in servers), "kw": sum(s["watts"] for s in servers) / 1000,
+            "kg": sum(s["kg"] for s in servers)}},
+        "u-counts-servers": {"rack_totals": lambda servers, rack_kg: {
+            "u": len(servers), "kw": sum(s["watts"] for s in servers) / 1000,
+            "kg": rack_kg + sum(s["kg"] for s in servers)}},
+        "key-kW": {"rack_totals": lambda servers, rack_kg: {
+            "u": sum(s["u"] for s in servers), "kW": sum(s["watts"] for s in servers) / 1000,
+            "kg": rack_kg + sum(s["kg"] for s in servers)}},
+    },
+    "q2-floor-test": {
+        "mm-squared": {"floor_load_kg_m2": lambda kg, w, d: kg / (w * d),
+                       "payload_limit_kg": lambda st, fl, w, d, e: min(st, fl * w * d / 1e6 - e)},
+        "forgot-empty-rack": {"floor_load_kg_m2": lambda kg, w, d: kg / (w * d / 1e6),
+                              "payload_limit_kg": lambda st, fl, w, d, e: min(st, fl * w * d / 1e6)},
+        "max-not-min": {"floor_load_kg_m2": lambda kg, w, d: kg / (w * d / 1e6),
+                        "payload_limit_kg": lambda st, fl, w, d, e: max(st, fl * w * d / 1e6 - e)},
+        "subtracts-from-static-too": {"floor_load_kg_m2": lambda kg, w, d: kg / (w * d / 1e6),
+                                      "payload_limit_kg": lambda st, fl, w, d, e: min(st, fl * w * d / 1e6) - e},
+    },
+    "q3-ports-test": {
+        "no-pairs": {"port_budget": lambda nics, p, k: (math.ceil(sum(nics) / p),
+                                                        sum(nics) + k * math.ceil(sum(nics) / p))},
+        "floor-division": {"port_budget": lambda nics, p, k: (2 * (sum(nics) // (2 * p)),
+                                                              sum(nics) + 2 * k * (sum(nics) // (2 * p)))},
+        "no-uplink-cables": {"port_budget": lambda nics, p, k: (2 * math.ceil(sum(nics) / 2 / p), sum(nics))},
+        "always-one-pair": {"port_budget": lambda nics, p, k: (2 * max(1, math.ceil(sum(nics) / 2 / p)),
+                                                               sum(nics) + 2 * k * max(1, math.ceil(sum(nics) / 2 / p)))},
+    },
+    "q4-labels-test": {
+        "no-range-check": {"invalid_labels": labels_loose(ranges=False)},
+        "ignores-case": {"invalid_labels": labels_loose(case=False)},
+        "any-number-of-digits": {"invalid_labels": labels_loose(width=False)},
+        "accepts-00": {"invalid_labels": labels_loose(lower_bound=False)},
+        "any-site": {"invalid_labels": labels_loose(site=False)},
+        "valid-ones-instead": {"invalid_labels": lambda labels, *args: set(labels) - labels_try(labels, *args)},
+    },
+    "q5-place-test": {
+        "watts-against-kw": {"place": packer(key=lambda s: -s["watts"], kw_scale=1)},
+        "kw-scaled-twice": {"place": packer(key=lambda s: -s["watts"], kw_scale=1e6)},
+        "ignores-kg": {"place": packer(key=lambda s: -s["watts"], check_kg=False)},
+        "ignores-u": {"place": packer(key=lambda s: -s["watts"], check_u=False)},
+        "strict-limits": {"place": packer(key=lambda s: -s["watts"], strict=True)},
+        "one-rack-per-server": {"place": one_per_rack},
+        "one-rack-per-model": {"place": by_model},
+        "drops-a-server": {"place": dropping_last(packer(key=lambda s: -s["watts"]))},
+        "places-one-twice": {"place": doubling_first(packer(key=lambda s: -s["watts"]))},
+    },
+}
+
+
+def cases(table):
+    return [pytest.param(gid, subs, id=f"{gid}-{label}")
+            for gid, by_label in table.items() for label, subs in by_label.items()]
+
+
+@pytest.fixture(scope="module")
+def solved():
+    return SolvedNotebook(ROOT / "source" / AID / f"{AID}.ipynb")
+
+
+@pytest.fixture(params=STUDENTS, ids=lambda student: student or "public")
+def student(request, monkeypatch):
+    monkeypatch.delenv(instances.VARIANTS_ENV, raising=False)
+    if request.param is None:
+        monkeypatch.delenv(instances.STUDENT_ENV, raising=False)
+    else:
+        monkeypatch.setenv(instances.STUDENT_ENV, request.param)
+    return request.param
+
+
+def test_the_students_have_different_variants(monkeypatch):
+    monkeypatch.delenv(instances.VARIANTS_ENV, raising=False)
+    monkeypatch.delenv(instances.STUDENT_ENV, raising=False)
+    assert len({instances.variant(AID, student) for student in STUDENTS}) == len(STUDENTS)
+
+
+def test_reference_passes(solved, student):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for gid in solved.test_cells:
+            solved.run_test(gid, {})
+
+
+@pytest.mark.parametrize("grade_id, substitutes", cases(CORRECT))
+def test_correct_answer_passes(solved, student, grade_id, substitutes):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        solved.run_test(grade_id, substitutes)
+
+
+@pytest.mark.parametrize("grade_id, substitutes", cases(NEAR_MISSES))
+def test_near_miss_fails_a_check(solved, student, grade_id, substitutes):
+    with pytest.raises(AssertionError):
+        solved.run_test(grade_id, substitutes)
