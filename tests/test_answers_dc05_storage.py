@@ -1,0 +1,278 @@
+"""dc05-storage's test cells accept other correct answers and reject near misses.
+
+Each case runs one graded test cell (hidden tests included) of the solved source notebook with
+answer functions replaced, under the public variant and two students' variants.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from conftest import ROOT
+from graders import instances
+from notebook_harness import SolvedNotebook
+
+AID = "dc05-storage"
+STUDENTS = [None, "student-a", "student-b"]   # None: the public variant
+
+
+# --- exercise 1: RAID table --------------------------------------------------------------
+
+def raid_by_fraction(n, c):
+    """Usable = raw × (data fraction), NumPy numbers, rows in reverse order, as tuples of pairs."""
+    raw = np.float64(n) * c
+    rows = [("RAID10", raw / 2, np.int64(1)), ("RAID6", raw * (n - 2) / n, np.int64(2)),
+            ("RAID5", raw * (n - 1) / n, np.int64(1)), ("RAID1", raw / n, np.int64(n - 1)),
+            ("RAID0", raw, np.int64(0))]
+    return tuple({"level": lv, "usable_tb": u, "failures_tolerated": f} for lv, u, f in rows)
+
+
+def raid_with_loop(n, c):
+    out = []
+    for level, parity in (("RAID0", 0), ("RAID5", 1), ("RAID6", 2)):
+        out.append({"level": level, "usable_tb": float((n - parity) * c), "failures_tolerated": parity})
+    out.insert(1, {"level": "RAID1", "usable_tb": float(c), "failures_tolerated": n - 1})
+    out.append({"level": "RAID10", "usable_tb": n * c / 2.0, "failures_tolerated": 1})
+    return out
+
+
+def raid_tweak(level, column, value):
+    """The reference table with one cell replaced by value(n, c)."""
+    def table(n, c):
+        rows = raid_with_loop(n, c)
+        for r in rows:
+            if r["level"] == level:
+                r[column] = value(n, c)
+        return rows
+    return table
+
+
+# --- exercise 3: erasure coding ----------------------------------------------------------
+
+def loss_scipy(k, m, afr, hours):
+    p = -np.expm1(-afr * hours / 8760)
+    tail = stats.binom.sf(m, k + m, p)          # P(X > m)
+    return float(-np.expm1(8760 / hours * np.log1p(-tail)))
+
+
+def loss_complement(k, m, afr, hours):
+    p = 1 - math.exp(-afr * hours / 8760)
+    n = k + m
+    keep = sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(0, m + 1))
+    return 1 - (1 - (1 - keep)) ** (8760 / hours)
+
+
+def loss_variant(lower, windows, p_of):
+    """The model with the tail starting at `lower(m)`, `windows(T)` windows a year and p_of(afr, T)."""
+    def f(k, m, afr, hours):
+        n, p = k + m, p_of(afr, hours)
+        tail = sum(math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(lower(m), n + 1))
+        return 1 - (1 - tail) ** windows(hours)
+    return f
+
+
+EXP_P = lambda afr, hours: 1 - math.exp(-afr * hours / 8760)   # noqa: E731
+
+
+# --- exercise 4: SMART triage ------------------------------------------------------------
+
+def triage_lists(rows, limit):
+    replace = [r["drive"] for r in rows
+               if r["smart_187"] or r["smart_198"] or not r["smart_5"] <= limit]
+    watch = [r["drive"] for r in rows if r["drive"] not in replace
+             and (r["smart_5"] > 0 or r["smart_197"] > 0)]
+    return {"watch": watch, "replace": replace + replace[:1]}   # a duplicate does not matter
+
+
+def triage_rank(rows, limit):
+    """Score each drive: 2 = replace, 1 = watch, 0 = healthy; then group."""
+    def score(r):
+        if max(r["smart_187"], r["smart_198"]) > 0 or r["smart_5"] - limit > 0:
+            return 2
+        return 1 if r["smart_5"] + r["smart_197"] > 0 else 0
+    scores = {r["drive"]: score(r) for r in rows}
+    return {"replace": {d for d, s in scores.items() if s == 2},
+            "watch": frozenset(d for d, s in scores.items() if s == 1)}
+
+
+def triage_rule(replace_if, watch_if):
+    def triage(rows, limit):
+        replace = {r["drive"] for r in rows if replace_if(r, limit)}
+        return {"replace": replace,
+                "watch": {r["drive"] for r in rows if watch_if(r, limit) and r["drive"] not in replace}}
+    return triage
+
+
+REPLACE = lambda r, lim: r["smart_187"] > 0 or r["smart_198"] > 0 or r["smart_5"] > lim  # noqa: E731
+WATCH = lambda r, lim: r["smart_5"] > 0 or r["smart_197"] > 0                              # noqa: E731
+
+
+# --- exercise 5: layout ------------------------------------------------------------------
+
+def layout_search(order, pick, as_float=False, ignore=()):
+    """Search every (k, m) in `order`, keep the candidate `pick` prefers; rules in `ignore`
+    are skipped (for near misses)."""
+    def choose(nodes, raw, need, mf, max_loss, afr, hours):
+        good = []
+        for k, m in order(nodes, mf):
+            if "nodes" not in ignore and k + m > nodes:
+                continue
+            if "capacity" not in ignore and raw * k / (k + m) < need:
+                continue
+            if "loss" not in ignore and loss_scipy(k, m, afr, hours) > max_loss:
+                continue
+            good.append((k, m))
+        if not good:
+            return None
+        k, m = pick(good)
+        return {"k": float(k), "m": float(m)} if as_float else {"m": m, "k": k}
+    return choose
+
+
+def grid(nodes, mf):
+    return [(k, m) for k in range(1, nodes + 1) for m in range(mf, nodes - k + 1)]
+
+
+def big_grid(nodes, mf):                       # ignores the node count
+    return [(k, m) for k in range(1, 3 * nodes) for m in range(mf, 3 * nodes)]
+
+
+CORRECT = {
+    "q1-raid-table-test": {
+        "fraction-of-raw-numpy-tuple": {"raid_table": raid_by_fraction},
+        "loop-floats": {"raid_table": raid_with_loop},
+    },
+    "q2-rebuild-test": {
+        "seconds-then-hours-and-power-form": {
+            "rebuild_hours": lambda tb, r: (tb * 10**12) / (r * 10**6) / 60 / 60,
+            "p_second_failure": lambda n, afr, h: 1 - (1 - afr / 8760) ** (n * h),
+            "p_ure": lambda tb, u: float(-np.expm1(tb * 8e12 * np.log1p(-u)))},
+        "year-of-8766-hours-and-expm1": {
+            "rebuild_hours": lambda tb, r: tb * 1e6 / r / 3600,
+            "p_second_failure": lambda n, afr, h: -math.expm1(-n * afr * h / 8766),
+            "p_ure": lambda tb, u: -math.expm1(-(tb * 1e12) * 8 * u)},
+    },
+    "q3-erasure-test": {
+        "scipy-binom-sf": {"ec_overhead": lambda k, m: m / k * 100, "annual_loss": loss_scipy},
+        "complement-and-ratio": {"ec_overhead": lambda k, m: ((k + m) / k - 1) * 100,
+                                 "annual_loss": loss_complement},
+    },
+    "q4-triage-test": {
+        "lists-with-duplicates": {"triage": triage_lists},
+        "scores-frozenset": {"triage": triage_rank},
+    },
+    "q5-layout-test": {
+        "least-overhead-floats": {"choose_layout": layout_search(grid, lambda g: min(g, key=lambda x: x[1] / x[0]),
+                                                                 as_float=True)},
+        "safest": {"choose_layout": layout_search(grid, lambda g: max(g, key=lambda x: (x[1], -x[0])))},
+        "first-found-k-descending": {"choose_layout": layout_search(lambda n, mf: grid(n, mf)[::-1],
+                                                                    lambda g: g[0])},
+    },
+}
+
+NEAR_MISSES = {
+    "q1-raid-table-test": {
+        "raid10-best-case": {"raid_table": raid_tweak("RAID10", "failures_tolerated", lambda n, c: n // 2)},
+        "raid1-as-pairs": {"raid_table": raid_tweak("RAID1", "usable_tb", lambda n, c: n * c / 2)},
+        "raid6-one-parity": {"raid_table": raid_tweak("RAID6", "usable_tb", lambda n, c: (n - 1) * c)},
+        "raid1-tolerates-one": {"raid_table": raid_tweak("RAID1", "failures_tolerated", lambda n, c: 1)},
+        "tib": {"raid_table": lambda n, c: [dict(r, usable_tb=r["usable_tb"] * 1e12 / 2**40)
+                                            for r in raid_with_loop(n, c)]},
+        "spaced-names": {"raid_table": lambda n, c: [dict(r, level=r["level"].replace("RAID", "RAID "))
+                                                     for r in raid_with_loop(n, c)]},
+        "raid0-missing": {"raid_table": lambda n, c: raid_with_loop(n, c)[1:]},
+    },
+    "q2-rebuild-test": {
+        "seconds": {"rebuild_hours": lambda tb, r: tb * 1e12 / (r * 1e6)},
+        "binary-units": {"rebuild_hours": lambda tb, r: tb * 2**40 / (r * 2**20) / 3600},
+        "linear-approximation": {"p_second_failure": lambda n, afr, h: n * afr * h / 8760},
+        "one-drive-only": {"p_second_failure": lambda n, afr, h: 1 - math.exp(-afr * h / 8760)},
+        "n-plus-one": {"p_second_failure": lambda n, afr, h: 1 - math.exp(-(n + 1) * afr * h / 8760)},
+        "bytes-not-bits": {"p_ure": lambda tb, u: 1 - math.exp(-tb * 1e12 * u)},
+        "ure-linear": {"p_ure": lambda tb, u: tb * 8e12 * u},
+    },
+    "q3-erasure-test": {
+        "at-least-m": {"annual_loss": loss_variant(lambda m: m, lambda h: 8760 / h, EXP_P)},
+        "more-than-m-plus-one": {"annual_loss": loss_variant(lambda m: m + 2, lambda h: 8760 / h, EXP_P)},
+        "one-window-only": {"annual_loss": loss_variant(lambda m: m + 1, lambda h: 1, EXP_P)},
+        "days-not-hours": {"annual_loss": loss_variant(lambda m: m + 1, lambda h: 365 / h, EXP_P)},
+        "afr-as-window-p": {"annual_loss": loss_variant(lambda m: m + 1, lambda h: 8760 / h,
+                                                        lambda afr, h: afr)},
+        "overhead-fraction": {"ec_overhead": lambda k, m: m / k},
+        "overhead-of-raw": {"ec_overhead": lambda k, m: 100 * m / (k + m)},
+    },
+    "q4-triage-test": {
+        "at-limit-replaced": {"triage": triage_rule(
+            lambda r, lim: r["smart_187"] > 0 or r["smart_198"] > 0 or r["smart_5"] >= lim, WATCH)},
+        "fixed-limit-100": {"triage": triage_rule(
+            lambda r, lim: r["smart_187"] > 0 or r["smart_198"] > 0 or r["smart_5"] > 100, WATCH)},
+        "ignores-198": {"triage": triage_rule(
+            lambda r, lim: r["smart_187"] > 0 or r["smart_5"] > lim, WATCH)},
+        "197-replaced": {"triage": triage_rule(
+            lambda r, lim: REPLACE(r, lim) or r["smart_197"] > 0, WATCH)},
+        "watch-overlaps": {"triage": lambda rows, lim: {
+            "replace": {r["drive"] for r in rows if REPLACE(r, lim)},
+            "watch": {r["drive"] for r in rows if WATCH(r, lim)}}},
+        "tuple-not-dict": {"triage": lambda rows, lim: tuple(triage_rank(rows, lim).values())},
+    },
+    "q5-layout-test": {
+        "always-three-copies": {"choose_layout": lambda *a: {"k": 1, "m": 2}},
+        "ignores-durability": {"choose_layout": layout_search(grid, lambda g: min(g, key=lambda x: x[1] / x[0]),
+                                                              ignore=("loss",))},
+        "ignores-node-count": {"choose_layout": layout_search(big_grid, lambda g: min(g, key=lambda x: x[1] / x[0]),
+                                                              ignore=("nodes",))},
+        "never-none": {"choose_layout": lambda *a: layout_search(grid, lambda g: g[0])(*a) or {"k": 1, "m": 2}},
+        "pair-not-dict": {"choose_layout": lambda *a: (lambda d: d and (d["k"], d["m"]))(
+            layout_search(grid, lambda g: g[0])(*a))},
+    },
+}
+
+
+def cases(table):
+    return [pytest.param(gid, subs, id=f"{gid}-{label}")
+            for gid, by_label in table.items() for label, subs in by_label.items()]
+
+
+@pytest.fixture(scope="module")
+def solved():
+    return SolvedNotebook(ROOT / "source" / AID / f"{AID}.ipynb")
+
+
+@pytest.fixture(params=STUDENTS, ids=lambda student: student or "public")
+def student(request, monkeypatch):
+    monkeypatch.delenv(instances.VARIANTS_ENV, raising=False)
+    if request.param is None:
+        monkeypatch.delenv(instances.STUDENT_ENV, raising=False)
+    else:
+        monkeypatch.setenv(instances.STUDENT_ENV, request.param)
+    return request.param
+
+
+def test_the_students_have_different_variants(monkeypatch):
+    monkeypatch.delenv(instances.VARIANTS_ENV, raising=False)
+    monkeypatch.delenv(instances.STUDENT_ENV, raising=False)
+    assert len({instances.variant(AID, student) for student in STUDENTS}) == len(STUDENTS)
+
+
+def test_reference_passes(solved, student):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for gid in solved.test_cells:
+            solved.run_test(gid, {})
+
+
+@pytest.mark.parametrize("grade_id, substitutes", cases(CORRECT))
+def test_correct_answer_passes(solved, student, grade_id, substitutes):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        solved.run_test(grade_id, substitutes)
+
+
+@pytest.mark.parametrize("grade_id, substitutes", cases(NEAR_MISSES))
+def test_near_miss_fails_a_check(solved, student, grade_id, substitutes):
+    with pytest.raises(AssertionError):
+        solved.run_test(grade_id, substitutes)
