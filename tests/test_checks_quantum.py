@@ -199,3 +199,30 @@ def test_resources_near_misses(limits, match):
 def test_resources_needs_a_circuit():
     with pytest.raises(AssertionError, match="QuantumCircuit"):
         checks.resources(np.eye(4), max_depth=3, hint=H)
+
+
+def corrected(body):
+    """Bell pair, measure qubit 0, then ``body(qc)`` inside an if_test on that bit."""
+    qc = QuantumCircuit(3, 1)
+    qc.h(0)
+    qc.cx(0, 1)
+    qc.measure(0, 0)
+    with qc.if_test((qc.clbits[0], 1)):
+        body(qc)
+    return qc
+
+
+def test_resources_count_single_qubit_corrections_inside_control_flow_as_such():
+    qc = corrected(lambda c: (c.x(1), c.z(2)))   # one block touching two qubits, 1-qubit gates
+    checks.resources(qc, max_multi_qubit=1, max_ops={"x": 1, "z": 1},
+                     allowed_ops=["h", "cx", "x", "z", "if_else"], hint=H)
+
+
+@pytest.mark.parametrize("body,limits,match", [
+    (lambda c: c.swap(1, 2), {"allowed_ops": ["h", "cx", "if_else"]}, "also uses \\['swap'\\]"),
+    (lambda c: c.cx(1, 2), {"max_multi_qubit": 1}, "at most 1 two-or-more-qubit"),
+    (lambda c: (c.x(1), c.x(1)), {"max_ops": {"x": 1}}, "at most 1 'x'"),
+])
+def test_resources_see_inside_control_flow(body, limits, match):
+    with pytest.raises(AssertionError, match=match):
+        checks.resources(corrected(body), hint=H, **limits)

@@ -296,10 +296,24 @@ def counts(actual: Any, expected: Any, *, hint: str, shots: int | None = None,
 
 # --- resources ---------------------------------------------------------------------------
 
+def _operations(circuit):
+    """Every instruction except directives, including those inside control-flow blocks
+    (an if_test's body is gates like any other)."""
+    for inst in circuit.data:
+        if getattr(inst.operation, "_directive", False):
+            continue
+        yield inst
+        for block in getattr(inst.operation, "blocks", ()):
+            yield from _operations(block)
+
+
 def circuit_resources(circuit) -> dict:
-    """Qubits, depth, size and gate counts, ignoring barriers and other directives."""
-    ops = [i for i in circuit.data if not getattr(i.operation, "_directive", False)]
-    multi = [i for i in ops if len(i.qubits) >= 2 and i.operation.name != "measure"]
+    """Qubits, depth, size and gate counts, ignoring barriers and other directives. Gates
+    inside control flow count as themselves; the control-flow op (if_else, ...) is counted by
+    name but is not itself a multi-qubit gate."""
+    ops = list(_operations(circuit))
+    multi = [i for i in ops if len(i.qubits) >= 2 and i.operation.name != "measure"
+             and not getattr(i.operation, "blocks", None)]
     names: dict[str, int] = {}
     for i in ops:
         names[i.operation.name] = names.get(i.operation.name, 0) + 1
