@@ -108,3 +108,17 @@ def test_mappings_are_sparse_vectors():
 def test_mapping_near_misses(answer, match):
     with pytest.raises(AssertionError, match=match):
         checks.close(answer, PROBS, hint=H)
+
+
+def test_abs_alone_means_abs_alone():
+    """With only abs=, no hidden relative tolerance widens it or clutters the message."""
+    checks.close(1e9 + 0.5, 1e9, abs=0.5, hint=H)
+    with pytest.raises(AssertionError) as caught:
+        checks.close(1e9 + 0.6, 1e9, abs=0.5, unit="W", hint=H)   # rel 1e-6 would allow 1000 W
+    assert "±0.5 W" in str(caught.value) and "relative" not in str(caught.value)
+
+
+def test_default_is_a_relative_millionth():
+    checks.close(1e6 + 0.9, 1e6, hint=H)
+    with pytest.raises(AssertionError, match="relative 1e-06"):
+        checks.close(1e6 + 1.1, 1e6, hint=H)

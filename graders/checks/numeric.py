@@ -109,13 +109,16 @@ def judge(observed: dict, reference: dict, spec: dict) -> Verdict:
 CLOSE = Check("close", observe, judge)
 
 
-def close(actual: Any, expected: Any, *, hint: str, rel: float = 1e-6, abs: float = 0.0,
+def close(actual: Any, expected: Any, *, hint: str, rel: float | None = None, abs: float = 0.0,
           unit: str = "", what: str = "your answer") -> None:
     """Pass when ``actual`` is a number (array, or dict of numbers) within tolerance of
-    ``expected``.
+    ``expected``: |actual - expected| <= max(abs, rel * |expected|).
 
-    ``rel`` is a fraction of the reference (0.01 = 1%), ``abs`` is in ``unit``.
+    ``rel`` is a fraction of the reference (0.01 = 1%), ``abs`` is in ``unit``. Without
+    either, rel is 1e-6; with only ``abs``, the tolerance is ``abs`` alone.
     """
+    if rel is None:
+        rel = 0.0 if abs else 1e-6
     if rel < 0 or abs < 0:
         raise ValueError("tolerances must be non-negative")
     if not _is_number(expected) and "bad" in observe(expected):
