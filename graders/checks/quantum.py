@@ -50,11 +50,13 @@ def _unitary_circuit(observed: dict):
 
 
 def _pairs(arr: np.ndarray) -> list:
-    return [[float(z.real), float(z.imag)] for z in arr.ravel()]
+    flat = np.asarray(arr, dtype=complex).ravel()
+    return np.stack([flat.real, flat.imag], axis=1).tolist()   # vectorised: 256×256 in ms
 
 
 def _array(pairs: list, shape: list) -> np.ndarray:
-    return np.array([complex(re, im) for re, im in pairs], dtype=complex).reshape(shape)
+    both = np.asarray(pairs, dtype=float).reshape(-1, 2)
+    return (both[:, 0] + 1j * both[:, 1]).reshape(shape)
 
 
 def observe_quantum(x: Any) -> dict:
@@ -108,7 +110,7 @@ def _overlap(a: np.ndarray, b: np.ndarray) -> complex:
     """<b|a> for states, tr(B†A)/d for operators: modulus 1 exactly when a = e^{iφ}·b."""
     if a.ndim == 1:
         return complex(np.vdot(b, a))
-    return complex(np.trace(b.conj().T @ a)) / a.shape[0]
+    return complex(np.vdot(b, a)) / a.shape[0]   # tr(B†A) without the d³ product
 
 
 def _equivalent(a: np.ndarray, b: np.ndarray, atol: float, strict: bool) -> bool:
