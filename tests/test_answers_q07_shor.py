@@ -1,0 +1,345 @@
+"""q07-shor: its test cells accept other correct answers and reject near misses.
+
+Each case runs one graded test cell (hidden tests included) of the solved source notebook with
+an answer function replaced. A correct answer must pass without a warning; a near miss must fail
+a check, i.e. raise an AssertionError (any other exception means the test cell crashed). Every
+case runs under the public variant and under two students' variants.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from qiskit import QuantumCircuit
+from qiskit.circuit.library import QFTGate, UnitaryGate
+
+from conftest import ROOT
+from graders import instances
+from notebook_harness import SolvedNotebook
+
+AID = "q07-shor"
+STUDENTS = [None, "student-a", "student-b"]   # None: the public variant
+
+
+def then(answer, convert):
+    def converted(*args, **kwargs):
+        return convert(answer(*args, **kwargs))
+    return converted
+
+
+# ---------------------------------------------------------------- q1: classical_order
+
+def order_by_search(a, N):
+    return next(r for r in range(1, N + 1) if pow(a, r, N) == 1)
+
+
+def order_as_numpy(a, N):
+    powers = np.array([pow(a, k, N) for k in range(1, N + 1)])
+    return np.int64(np.flatnonzero(powers == 1)[0] + 1)
+
+
+def order_minus_one(a, N):             # counts the multiplications, not the powers
+    x, r = a % N, 0
+    while x != 1:
+        x = (x * a) % N
+        r += 1
+    return r
+
+
+def euler_phi(a, N):
+    return sum(1 for k in range(1, N) if math.gcd(k, N) == 1)
+
+
+# ---------------------------------------------------------------- q2: mult_mod15
+
+SHIFT = {2: 1, 13: 1, 4: 2, 11: 2, 8: 3, 7: 3, 14: 0, 1: 0}
+SWAPS = {1: [(2, 3), (1, 2), (0, 1)], 2: [(1, 3), (0, 2)], 3: [(0, 1), (1, 2), (2, 3)], 0: []}
+
+
+def mult(order=lambda swaps: swaps, flip_first=False, swap_as_cx=False, phase=0.0, flip=True,
+         shift_of=SHIFT.__getitem__, reverse_bits=False):
+    def mult_mod15(a):
+        qc = QuantumCircuit(4)
+        negative = a in (7, 11, 13, 14)
+        if flip_first and negative and flip:
+            qc.x(range(4))
+        for i, j in order(SWAPS[shift_of(a)]):
+            if reverse_bits:
+                i, j = 3 - i, 3 - j
+            if swap_as_cx:
+                qc.cx(i, j)
+                qc.cx(j, i)
+                qc.cx(i, j)
+            else:
+                qc.swap(i, j)
+        if not flip_first and negative and flip:
+            qc.x(range(4))
+        qc.global_phase = phase
+        return qc
+    return mult_mod15
+
+
+def mult_by_sorting(a):
+    """Another decomposition: the qubit permutation of the shift, realised by selection sort."""
+    k = SHIFT[a]
+    target = [(q + k) % 4 for q in range(4)]        # the value on qubit q must move to qubit target[q]
+    where = list(range(4))                          # where[q]: the qubit now holding original qubit q's value
+    qc = QuantumCircuit(4)
+    for q in range(4):
+        src, dst = where[q], target[q]
+        if src != dst:
+            qc.swap(src, dst)
+            for p in range(4):
+                if where[p] == dst:
+                    where[p] = src
+            where[q] = dst
+    if a in (7, 11, 13, 14):
+        qc.x(range(4))
+    return qc
+
+
+def mult_as_matrix(a):
+    perm = np.eye(16)
+    perm[:, 1:15] = 0
+    for y in range(1, 15):
+        perm[(a * y) % 15, y] = 1
+    qc = QuantumCircuit(4)
+    qc.append(UnitaryGate(perm), range(4))
+    return qc
+
+
+# ---------------------------------------------------------------- q3: phase_to_denominator
+
+def by_convergents(m, t, N):
+    """The last continued-fraction convergent of m / 2^t with denominator <= N."""
+    x = Fraction(m, 2 ** t)
+    h0, h1, k0, k1 = 0, 1, 1, 0
+    best = 1
+    while True:
+        c = math.floor(x)
+        h0, h1, k0, k1 = h1, c * h1 + h0, k1, c * k1 + k0
+        if k1 > N:
+            return best
+        best = k1
+        if x == c:
+            return best
+        x = 1 / (x - c)
+
+
+def by_search(m, t, N):
+    x = Fraction(m, 2 ** t)
+    return min(range(1, N + 1), key=lambda r: (abs(x - Fraction(round(x * r), r)), r))
+
+
+def round_inverse(m, t, N):
+    return 1 if m == 0 else round(2 ** t / m)
+
+
+# ---------------------------------------------------------------- q4: order_finding_circuit
+
+def inverse_qft(t, swaps=True):
+    qc = QuantumCircuit(t, name="iqft")
+    if swaps:
+        for q in range(t // 2):
+            qc.swap(q, t - 1 - q)
+    for j in range(t):
+        for k in range(j):
+            qc.cp(-math.pi / 2 ** (j - k), k, j)
+        qc.h(j)
+    return qc
+
+
+def c_mult(a, N):
+    n = N.bit_length()
+    perm = np.zeros((2 ** (n + 1),) * 2)
+    for y in range(2 ** n):
+        for c in (0, 1):
+            image = (a * y) % N if (c and y < N) else y
+            perm[2 * image + c, 2 * y + c] = 1
+    return UnitaryGate(perm)
+
+
+def finder(iqft="gate", x_first=False, phase=0.0, one_on=0, exponent=lambda j, t: 2 ** j,
+           repeat=False, prepare=True):
+    def order_finding_circuit(a, N, t):
+        n = N.bit_length()
+        work = list(range(t, t + n))
+        qc = QuantumCircuit(t + n)
+        if prepare and x_first:
+            qc.x(t + one_on)
+        qc.h(range(t))
+        if prepare and not x_first:
+            qc.x(t + one_on)
+        for j in range(t):
+            if repeat:
+                for _ in range(2 ** j):
+                    qc.append(c_mult(a, N), [j] + work)
+            else:
+                qc.append(c_mult(pow(a, exponent(j, t), N), N), [j] + work)
+        if iqft == "gate":
+            qc.append(QFTGate(t).inverse(), range(t))
+        elif iqft == "forward":
+            qc.append(QFTGate(t), range(t))
+        else:
+            qc.compose(inverse_qft(t, swaps=(iqft == "manual")), range(t), inplace=True)
+        qc.global_phase = phase
+        return qc
+    return order_finding_circuit
+
+
+def measured(a, N, t):
+    qc = finder()(a, N, t)
+    qc.measure_all()
+    return qc
+
+
+# ---------------------------------------------------------------- q5: shor_factor
+
+def factoring(bases=lambda N: range(2, N - 1), plus=False, check_minus_one=True, check_odd=True,
+              tuple_out=False, swap_out=False, prefetch=False, full_power=False, bare=False):
+    def shor_factor(N, oracle):
+        if prefetch:                               # asks for every order first: far over budget
+            orders = {a: oracle(a, N) for a in range(2, N - 1) if math.gcd(a, N) == 1}
+        for a in bases(N):
+            g = math.gcd(a, N)
+            if g > 1:
+                out = [g, N // g]
+                return out if bare else {"factors": out, "a": a, "r": None}
+            r = orders[a] if prefetch else oracle(a, N)
+            if check_odd and r % 2:
+                continue
+            half = pow(a, r // 2, N)
+            if check_minus_one and half == N - 1:
+                continue
+            if full_power:
+                half = pow(a, r, N)
+            p = math.gcd(half + 1 if plus else half - 1, N)
+            pair = (N // p, p) if swap_out else (p, N // p)
+            if bare:
+                return list(pair)
+            return {"factors": tuple(pair) if tuple_out else list(pair), "a": a, "r": r}
+        raise ValueError("no base")
+    return shor_factor
+
+
+def seeded_random_bases(N):
+    rng = np.random.default_rng(2026)
+    return [int(a) for a in rng.permutation(np.arange(2, N - 1))]
+
+
+CORRECT = {
+    "q1-order-test": {
+        "search-with-pow": {"classical_order": order_by_search},
+        "numpy-int64": {"classical_order": order_as_numpy},
+    },
+    "q2-mult-test": {
+        "x-before-swaps-cx-decomposed": {"mult_mod15": mult(flip_first=True, swap_as_cx=True)},
+        "selection-sort-swaps": {"mult_mod15": mult_by_sorting},
+        "other-global-phase": {"mult_mod15": mult(phase=0.7)},
+    },
+    "q3-denominator-test": {
+        "own-convergents": {"phase_to_denominator": by_convergents},
+        "search-all-denominators": {"phase_to_denominator": by_search},
+        "limit-n-minus-1": {"phase_to_denominator": lambda m, t, N: Fraction(m, 2 ** t).limit_denominator(N - 1).denominator},
+    },
+    "q4-circuit-test": {
+        "own-inverse-qft": {"order_finding_circuit": finder(iqft="manual")},
+        "x-first-other-global-phase": {"order_finding_circuit": finder(x_first=True, phase=1.1)},
+    },
+    "q5-factor-test": {
+        "bases-downwards-plus-one": {"shor_factor": factoring(bases=lambda N: range(N - 2, 1, -1), plus=True)},
+        "seeded-random-bases": {"shor_factor": factoring(bases=seeded_random_bases)},
+        "tuple-swapped-order": {"shor_factor": factoring(tuple_out=True, swap_out=True)},
+    },
+}
+
+NEAR_MISSES = {
+    # one multiplication too few, Euler's phi instead of the order
+    "q1-order-test": {
+        "off-by-one": {"classical_order": order_minus_one},
+        "euler-phi": {"classical_order": euler_phi},
+        "n-minus-1": {"classical_order": lambda a, N: N - 1},
+    },
+    # swaps in the wrong order (shift the other way), no bit flip for negative a, big-endian
+    # bits, a permutation matrix instead of gates
+    "q2-mult-test": {
+        "shift-the-other-way": {"mult_mod15": mult(order=lambda s: list(reversed(s)))},
+        "no-flip-for-negative-a": {"mult_mod15": mult(flip=False)},
+        "qubit-order-reversed": {"mult_mod15": mult(reverse_bits=True)},
+        "permutation-matrix": {"mult_mod15": mult_as_matrix},
+    },
+    # the unlimited denominator (a power of 2), the numerator, 2^t / m, the limit 2^t
+    "q3-denominator-test": {
+        "power-of-two": {"phase_to_denominator": lambda m, t, N: Fraction(m, 2 ** t).denominator},
+        "numerator": {"phase_to_denominator": lambda m, t, N: Fraction(m, 2 ** t).limit_denominator(N).numerator},
+        "rounded-inverse": {"phase_to_denominator": round_inverse},
+    },
+    # forward QFT, no swaps in the inverse QFT, controls bit-reversed, work register left in |0>,
+    # |1> on the wrong work qubit, repeated multiplications (over the gate bound), measured
+    "q4-circuit-test": {
+        "forward-qft": {"order_finding_circuit": finder(iqft="forward")},
+        "inverse-qft-without-swaps": {"order_finding_circuit": finder(iqft="noswap")},
+        "controls-reversed": {"order_finding_circuit": finder(exponent=lambda j, t: 2 ** (t - 1 - j))},
+        "work-not-prepared": {"order_finding_circuit": finder(prepare=False)},
+        "x-on-top-work-qubit": {"order_finding_circuit": finder(one_on=3)},
+        "repeated-multiplications": {"order_finding_circuit": finder(repeat=True)},
+        "with-measurements": {"order_finding_circuit": measured},
+    },
+    # no a^(r/2) = -1 test (trivial factors for 65), r/2 given as the order, gcd(a^r - 1, N) = N,
+    # every order fetched first (over budget), a bare list without evidence
+    "q5-factor-test": {
+        "minus-one-not-checked": {"shor_factor": factoring(check_minus_one=False)},
+        "half-order-as-r": {"shor_factor": then(factoring(), lambda d: {**d, "r": d["r"] // 2 if d["r"] else None})},
+        "gcd-of-a-to-the-r": {"shor_factor": factoring(full_power=True)},
+        "over-budget": {"shor_factor": factoring(prefetch=True)},
+        "bare-list": {"shor_factor": factoring(bare=True)},
+    },
+}
+
+
+def cases(table, with_reference=False):
+    params = []
+    for grade_id, answers in table.items():
+        if with_reference:
+            answers = {"reference": {}, **answers}
+        cell = grade_id.removesuffix("-test")
+        params += [pytest.param(grade_id, substitutes, id=f"{cell}:{label}")
+                   for label, substitutes in answers.items()]
+    return params
+
+
+@pytest.fixture(scope="module")
+def solved():
+    return SolvedNotebook(ROOT / "source" / AID / f"{AID}.ipynb")
+
+
+@pytest.fixture(params=STUDENTS, ids=lambda student: student or "public")
+def student(request, monkeypatch):
+    monkeypatch.delenv(instances.VARIANTS_ENV, raising=False)
+    if request.param is None:
+        monkeypatch.delenv(instances.STUDENT_ENV, raising=False)
+    else:
+        monkeypatch.setenv(instances.STUDENT_ENV, request.param)
+    return request.param
+
+
+def test_the_students_have_different_variants(monkeypatch):
+    monkeypatch.delenv(instances.VARIANTS_ENV, raising=False)
+    monkeypatch.delenv(instances.STUDENT_ENV, raising=False)
+    assert len({instances.variant(AID, student) for student in STUDENTS}) == len(STUDENTS)
+
+
+@pytest.mark.parametrize("grade_id, substitutes", cases(CORRECT, with_reference=True))
+def test_correct_answer_passes(solved, student, grade_id, substitutes):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        solved.run_test(grade_id, substitutes)
+
+
+@pytest.mark.parametrize("grade_id, substitutes", cases(NEAR_MISSES))
+def test_near_miss_fails_a_check(solved, student, grade_id, substitutes):
+    with pytest.raises(AssertionError):
+        solved.run_test(grade_id, substitutes)
