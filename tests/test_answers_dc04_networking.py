@@ -108,6 +108,17 @@ def lpm_integer_masks(table, addresses):
     return out
 
 
+def lpm_dict_last_row_wins(table, addresses):
+    """Routes in a dict keyed by prefix (a repeated prefix keeps its last row), longest first."""
+    routes = {ipaddress.ip_network(p): h for p, h in table}
+    out = []
+    for a in addresses:
+        addr = ipaddress.ip_address(a)
+        hits = [n for n in routes if n.version == addr.version and addr in n]
+        out.append(routes[max(hits, key=lambda n: n.prefixlen)] if hits else None)
+    return out
+
+
 def lpm_first_in_table(table, addresses):
     out = []
     for a in addresses:
@@ -292,6 +303,7 @@ CORRECT = {
     "q3-lpm-test": {
         "sorted-first-match-tuple": {"next_hops": lpm_sorted_first_match},
         "integer-masks": {"next_hops": lpm_integer_masks},
+        "dict-last-row-wins": {"next_hops": lpm_dict_last_row_wins},
     },
     "q4-bdp-test": {
         "km-per-ms-and-log2": {"fibre_rtt_ms": rtt_km_per_ms, "tcp_window": window_log2},
@@ -400,3 +412,16 @@ def test_correct_answer_passes(solved, student, grade_id, substitutes):
 def test_near_miss_fails_a_check(solved, student, grade_id, substitutes):
     with pytest.raises(AssertionError):
         solved.run_test(grade_id, substitutes)
+
+
+def test_no_variant_has_a_tie_in_its_route_table(solved, monkeypatch):
+    """A prefix listed twice would make the longest match ambiguous; a correct router that
+    breaks ties its own way must pass q3 in every variant, not only the three above."""
+    monkeypatch.delenv(instances.VARIANTS_ENV, raising=False)
+    by_variant = {}
+    for k in range(2000):
+        by_variant.setdefault(instances.variant(AID, f"s{k}"), f"s{k}")
+    assert len(by_variant) == 64
+    for student_id in by_variant.values():
+        monkeypatch.setenv(instances.STUDENT_ENV, student_id)
+        solved.run_test("q3-lpm-test", {"next_hops": lpm_dict_last_row_wins})
