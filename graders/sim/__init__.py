@@ -1,0 +1,1 @@
+"""Simulators that notebooks import (the datacenter hall of dc10-lab, ...)."""
