@@ -64,7 +64,9 @@ def points_of(course: Path, aid: str) -> dict[str, float]:
 def test_grade_fabricated_submissions(course, aid):
     """Every module: correct, partial and wrong. The pilots also: unsolved, raising, looping
     past the cell limit, corrupt JSON and a missing notebook."""
-    set_limits(course, aid, CELL_SECONDS, 120)
+    # The short cell limit is what makes the pilots' looping submission quick to stop; other
+    # modules keep a roomy one, so a slow import on a loaded machine is not a failure.
+    set_limits(course, aid, CELL_SECONDS if aid in PILOTS else 60, 120)
     expected = fabricate(course, aid, every_kind=aid in PILOTS)
     flagged = [s for s, passed in expected.items() if passed is None]
 
