@@ -122,3 +122,15 @@ def test_default_is_a_relative_millionth():
     checks.close(1e6 + 0.9, 1e6, hint=H)
     with pytest.raises(AssertionError, match="relative 1e-06"):
         checks.close(1e6 + 1.1, 1e6, hint=H)
+
+
+@pytest.mark.parametrize("answer", [np.array(86.4), np.float64(86.4), complex(86.4, 0.0),
+                                    np.array(86.4 + 1e-14j)])
+def test_zero_d_arrays_and_real_valued_complex_numbers_are_numbers(answer):
+    checks.close(answer, 86.4, rel=1e-9, hint=H)
+
+
+@pytest.mark.parametrize("answer", [complex(86.4, 0.5), np.array([86.4 + 1j]), np.array("86.4")])
+def test_complex_with_an_imaginary_part_is_not_a_real_number(answer):
+    with pytest.raises(AssertionError, match="number"):
+        checks.close(answer, 86.4, rel=0.5, hint=H)

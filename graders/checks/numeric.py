@@ -38,8 +38,12 @@ def observe(x: Any) -> dict:
         arr = np.asarray(x)
     except Exception:
         return bad(x)
-    if arr.dtype.kind not in "iuf" or arr.ndim == 0:
+    if arr.dtype.kind == "c" and np.all(np.abs(arr.imag) <= 1e-9 * np.maximum(1.0, np.abs(arr.real))):
+        arr = arr.real   # e.g. Statevector.expectation_value of a Hermitian observable
+    if arr.dtype.kind not in "iuf":
         return bad(x)
+    if arr.ndim == 0:   # e.g. an Estimator's result[0].data.evs
+        return {"value": float(arr)}
     return {"shape": list(arr.shape), "values": [float(v) for v in arr.ravel()]}
 
 
