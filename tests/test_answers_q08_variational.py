@@ -1,0 +1,379 @@
+"""q08-variational: its test cells accept other correct answers and reject near misses.
+
+Each case runs one graded test cell (hidden tests included) of the solved source notebook with
+an answer function replaced. A correct answer must pass without a warning; a near miss must fail
+a check, i.e. raise an AssertionError (any other exception means the test cell crashed). Every
+case runs under the public variant and under two students' variants.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from qiskit import QuantumCircuit
+from qiskit.circuit import Parameter
+from qiskit.primitives import StatevectorEstimator
+from qiskit.quantum_info import SparsePauliOp, Statevector
+from scipy.optimize import minimize, minimize_scalar
+
+from conftest import ROOT
+from graders import instances
+from notebook_harness import SolvedNotebook
+
+AID = "q08-variational"
+STUDENTS = [None, "student-a", "student-b"]   # None: the public variant
+
+
+# ---------------------------------------------------------------- q1: z_expectation
+
+def z_bits(counts, label):
+    """Bit arithmetic on the integer value of each key (another spelling)."""
+    n = len(label)
+    mask = sum(1 << q for q in range(n) if label[n - 1 - q] == "Z")
+    shots = sum(counts.values())
+    return sum(c * (1 - 2 * (bin(int(k, 2) & mask).count("1") % 2)) for k, c in counts.items()) / shots
+
+
+def z_numpy(counts, label):
+    keys = list(counts)
+    p = np.array([counts[k] for k in keys], dtype=float)
+    p /= p.sum()
+    signs = np.array([np.prod([-1 if (b == "1" and z == "Z") else 1 for b, z in zip(k, label)]) for k in keys])
+    return np.float64(p @ signs)
+
+
+def z_variant(reverse_label=False, normalise=True, sign=1, ignore_label=False):
+    def z_expectation(counts, label):
+        lab = label[::-1] if reverse_label else label
+        shots = sum(counts.values()) if normalise else 1
+        total = 0.0
+        for key, n in counts.items():
+            ones = key.count("1") if ignore_label else sum(1 for b, z in zip(key, lab) if z == "Z" and b == "1")
+            total += n * (-1) ** ones
+        return sign * total / shots
+    return z_expectation
+
+
+# ---------------------------------------------------------------- q2: energy
+
+def bound(circuit, values):
+    return circuit if values is None else circuit.assign_parameters(values)
+
+
+def energy_statevector(circuit, hamiltonian, parameter_values=None):
+    return float(Statevector(bound(circuit, parameter_values)).expectation_value(hamiltonian).real)
+
+
+def energy_by_terms(circuit, hamiltonian, parameter_values=None):
+    """One Estimator pub per Pauli term, summed with the coefficients (another route)."""
+    est = StatevectorEstimator()
+    total = 0.0
+    for pauli, coeff in zip(hamiltonian.paulis, hamiltonian.coeffs):
+        obs = SparsePauliOp(pauli)
+        pub = (circuit, obs) if parameter_values is None else (circuit, obs, parameter_values)
+        total += coeff.real * float(est.run([pub]).result()[0].data.evs)
+    return total
+
+
+def energy_variant(drop_identity=False, reverse=False, unweighted=False, first_only=False):
+    def energy(circuit, hamiltonian, parameter_values=None):
+        qc = bound(circuit, parameter_values)
+        if reverse:
+            qc = qc.reverse_bits()
+        state = Statevector(qc)
+        terms = list(zip(hamiltonian.paulis, hamiltonian.coeffs))
+        if first_only:
+            terms = terms[:1]
+        total = 0.0
+        for pauli, coeff in terms:
+            if drop_identity and not (pauli.x.any() or pauli.z.any()):
+                continue
+            total += (1.0 if unweighted else coeff.real) * state.expectation_value(pauli).real
+        return total
+    return energy
+
+
+# ---------------------------------------------------------------- q3: vqe
+
+def sv_energy(qc, ham):
+    return float(Statevector(qc).expectation_value(ham).real)
+
+
+def vqe_one_angle(hamiltonian):
+    """Chemistry-motivated: cos t |01> + sin t |10>, one CX, one angle (another ansatz)."""
+    def circuit(t):
+        qc = QuantumCircuit(2)
+        qc.ry(t, 1)
+        qc.cx(1, 0)
+        qc.x(0)
+        return qc
+    best = minimize_scalar(lambda t: sv_energy(circuit(t), hamiltonian), bounds=(-np.pi, np.pi), method="bounded",
+                           options={"xatol": 1e-6})
+    return circuit(best.x)
+
+
+def ry_rz_layers(x, cx_count=1):
+    qc = QuantumCircuit(2)
+    k = 0
+    for layer in range(cx_count + 1):
+        for q in (0, 1):
+            qc.ry(x[k], q)
+            qc.rz(x[k + 1], q)
+            k += 2
+        if layer < cx_count:
+            qc.cx(0, 1)
+    return qc
+
+
+def vqe_layers(cx_count=1, maxiter=300, starts=2, with_cx=True):
+    def vqe(hamiltonian):
+        size = 4 * (cx_count + 1)
+        rng = np.random.default_rng(5)
+        build = (lambda x: ry_rz_layers(x, cx_count)) if with_cx else (lambda x: _no_cx(x, cx_count))
+        best = None
+        for _ in range(starts):
+            r = minimize(lambda x: sv_energy(build(x), hamiltonian), rng.uniform(-0.5, 0.5, size), method="COBYLA",
+                         options={"maxiter": maxiter})
+            best = r if best is None or r.fun < best.fun else best
+        return build(best.x)
+    return vqe
+
+
+def _no_cx(x, cx_count):
+    qc = QuantumCircuit(2)
+    for k in range(0, len(x), 2):
+        q = (k // 2) % 2
+        qc.ry(x[k], q)
+        qc.rz(x[k + 1], q)
+    return qc
+
+
+def vqe_unbound(hamiltonian):
+    th = [Parameter(f"t{k}") for k in range(4)]
+    qc = QuantumCircuit(2)
+    qc.ry(th[0], 0)
+    qc.ry(th[1], 1)
+    qc.cx(0, 1)
+    qc.ry(th[2], 0)
+    qc.ry(th[3], 1)
+    return qc
+
+
+def vqe_initialize(hamiltonian):
+    vals, vecs = np.linalg.eigh(hamiltonian.to_matrix())
+    qc = QuantumCircuit(2)
+    qc.initialize(vecs[:, 0], [0, 1])
+    return qc
+
+
+H2 = SparsePauliOp.from_list([("II", -1.052373245772859), ("IZ", 0.39793742484318045),
+                              ("ZI", -0.39793742484318045), ("ZZ", -0.01128010425623538),
+                              ("XX", 0.18093119978423156)])
+
+
+def vqe_always_h2(hamiltonian):
+    return vqe_one_angle(H2)
+
+
+# ---------------------------------------------------------------- q4: qaoa_circuit
+
+def qaoa_variant(cost="rzz", gamma_sign=1, beta_factor=2, weighted=True, mixer_first=False, hadamards=True,
+                 phase=0.0, reverse_edges=False):
+    def qaoa_circuit(edges, n_nodes, gamma, beta):
+        qc = QuantumCircuit(n_nodes)
+        if hadamards:
+            qc.h(range(n_nodes))
+
+        def mixer():
+            for q in range(n_nodes):
+                qc.rx(beta_factor * beta, q)
+
+        if mixer_first:
+            mixer()
+        for i, j, w in (reversed(edges) if reverse_edges else edges):
+            angle = -gamma_sign * gamma * (w if weighted else 1)
+            if cost == "rzz":
+                qc.rzz(angle, i, j)
+            else:
+                qc.cx(i, j)
+                qc.rz(angle, j)
+                qc.cx(i, j)
+        if not mixer_first:
+            mixer()
+        qc.global_phase += phase
+        return qc
+    return qaoa_circuit
+
+
+def qaoa_conjugate(edges, n_nodes, gamma, beta):
+    return qaoa_variant(gamma_sign=-1)(edges, n_nodes, gamma, -beta)
+
+
+# ---------------------------------------------------------------- q5: qaoa_maxcut
+
+def _cut_table(edges, n):
+    z = (np.arange(2 ** n)[:, None] >> np.arange(n)) & 1
+    return z, np.array([sum(w for i, j, w in edges if row[i] != row[j]) for row in z], dtype=float)
+
+
+def _p1_probabilities(edges, n, gamma, beta):
+    _, cut = _cut_table(edges, n)
+    psi = Statevector(qaoa_variant()(edges, n, gamma, beta)).data
+    return np.abs(psi) ** 2, cut
+
+
+def numpy_search(edges, n):
+    """A fine grid scored with Statevector, then the best cut among likely outcomes (another method)."""
+    mean_w = sum(w for _, _, w in edges) / len(edges)
+    best = None
+    for gamma in np.linspace(0.05, 1.6, 24) / mean_w:
+        for beta in np.linspace(0.05, 0.75, 12):
+            p, cut = _p1_probabilities(edges, n, gamma, beta)
+            value = p @ cut
+            if best is None or value > best[0]:
+                best = (value, gamma, beta)
+    _, gamma, beta = best
+    z, cut = _cut_table(edges, n)
+    p, _ = _p1_probabilities(edges, n, gamma, beta)
+    likely = np.flatnonzero(p > 0.005)
+    k = likely[np.argmax(cut[likely])]
+    return {"gamma": float(gamma), "beta": float(beta), "cut": [int(b) for b in z[k]]}
+
+
+def then(answer, convert):
+    def converted(*args, **kwargs):
+        return convert(answer(*args, **kwargs), *args)
+    return converted
+
+
+def mirrored(ans, edges, n):
+    return {"gamma": -ans["gamma"], "beta": -ans["beta"], "cut": [1 - c for c in ans["cut"]]}
+
+
+def beta_plus_half_pi(ans, edges, n):
+    return {**ans, "beta": ans["beta"] + np.pi / 2, "cut": tuple(ans["cut"])}
+
+
+def brute_cut(edges, n):
+    z, cut = _cut_table(edges, n)
+    return [int(b) for b in z[int(np.argmax(cut))]]
+
+
+CORRECT = {
+    "q1-parity-test": {
+        "bit-mask-arithmetic": {"z_expectation": z_bits},
+        "numpy-float64": {"z_expectation": z_numpy},
+    },
+    "q2-energy-test": {
+        "statevector-expectation": {"energy": energy_statevector},
+        "estimator-term-by-term": {"energy": energy_by_terms},
+    },
+    "q3-vqe-test": {
+        "one-angle-chemistry-ansatz": {"vqe": vqe_one_angle},
+        "ry-rz-layers-cobyla-restarts": {"vqe": vqe_layers(cx_count=1)},
+        "two-cx-layers": {"vqe": vqe_layers(cx_count=2, starts=2)},
+    },
+    "q4-qaoa-circuit-test": {
+        "cx-rz-cx": {"qaoa_circuit": qaoa_variant(cost="cx")},
+        "other-global-phase-edge-order": {"qaoa_circuit": qaoa_variant(phase=0.9, reverse_edges=True)},
+    },
+    "q5-qaoa-maxcut-test": {
+        "statevector-fine-grid": {"qaoa_maxcut": numpy_search},
+        "mirrored-angles-complement-cut": {"qaoa_maxcut": then(numpy_search, mirrored)},
+        "beta-plus-half-pi-tuple-cut": {"qaoa_maxcut": then(numpy_search, beta_plus_half_pi)},
+    },
+}
+
+NEAR_MISSES = {
+    # label read qubit 0 leftmost, counts not divided by shots, sign flipped, label ignored
+    "q1-parity-test": {
+        "label-reversed": {"z_expectation": z_variant(reverse_label=True)},
+        "not-normalised": {"z_expectation": z_variant(normalise=False)},
+        "sign-flipped": {"z_expectation": z_variant(sign=-1)},
+        "all-bits-counted": {"z_expectation": z_variant(ignore_label=True)},
+    },
+    # identity (constant) term dropped, qubit order reversed, coefficients ignored, one term only,
+    # the 0-d evs array returned instead of a float
+    "q2-energy-test": {
+        "identity-term-dropped": {"energy": energy_variant(drop_identity=True)},
+        "qubits-reversed": {"energy": energy_variant(reverse=True)},
+        "coefficients-ignored": {"energy": energy_variant(unweighted=True)},
+        "first-term-only": {"energy": energy_variant(first_only=True)},
+    },
+    # no entangling gate (Hartree-Fock at best), three CX, parameters left unbound, exact
+    # eigenvector loaded with initialize, optimiser stopped early, always optimises H2
+    "q3-vqe-test": {
+        "product-ansatz": {"vqe": vqe_layers(cx_count=1, with_cx=False)},
+        "three-cx": {"vqe": vqe_layers(cx_count=3, starts=1)},
+        "parameters-unbound": {"vqe": vqe_unbound},
+        "initialize-eigenvector": {"vqe": vqe_initialize},
+        "stopped-after-10-steps": {"vqe": vqe_layers(cx_count=1, maxiter=10, starts=1)},
+        "ignores-its-hamiltonian": {"vqe": vqe_always_h2},
+    },
+    # rx(beta) instead of rx(2 beta), weights forgotten, gamma sign, mixer first, no h layer,
+    # both signs flipped (the complex-conjugate state)
+    "q4-qaoa-circuit-test": {
+        "rx-beta-not-2beta": {"qaoa_circuit": qaoa_variant(beta_factor=1)},
+        "weights-forgotten": {"qaoa_circuit": qaoa_variant(weighted=False)},
+        "gamma-sign-flipped": {"qaoa_circuit": qaoa_variant(gamma_sign=-1)},
+        "mixer-before-cost": {"qaoa_circuit": qaoa_variant(mixer_first=True)},
+        "no-hadamards": {"qaoa_circuit": qaoa_variant(hadamards=False)},
+        "conjugate-state": {"qaoa_circuit": qaoa_conjugate},
+    },
+    # angles from the rx(beta) convention (beta doubled), gamma and beta swapped, bitstring read
+    # node 0 leftmost, all nodes on one side, brute-force cut with coin-flip angles, a node missing
+    "q5-qaoa-maxcut-test": {
+        "beta-doubled": {"qaoa_maxcut": then(numpy_search, lambda a, e, n: {**a, "beta": 2 * a["beta"]})},
+        "gamma-beta-swapped": {"qaoa_maxcut": then(numpy_search, lambda a, e, n: {**a, "gamma": a["beta"], "beta": a["gamma"]})},
+        "bitstring-reversed": {"qaoa_maxcut": then(numpy_search, lambda a, e, n: {**a, "cut": a["cut"][::-1]})},
+        "everything-one-side": {"qaoa_maxcut": then(numpy_search, lambda a, e, n: {**a, "cut": [0] * n})},
+        "brute-force-with-zero-angles": {"qaoa_maxcut": lambda e, n: {"gamma": 0.0, "beta": 0.0, "cut": brute_cut(e, n)}},
+        "one-node-missing": {"qaoa_maxcut": then(numpy_search, lambda a, e, n: {**a, "cut": a["cut"][:-1]})},
+    },
+}
+
+
+def cases(table, with_reference=False):
+    params = []
+    for grade_id, answers in table.items():
+        if with_reference:
+            answers = {"reference": {}, **answers}
+        cell = grade_id.removesuffix("-test")
+        params += [pytest.param(grade_id, substitutes, id=f"{cell}:{label}")
+                   for label, substitutes in answers.items()]
+    return params
+
+
+@pytest.fixture(scope="module")
+def solved():
+    return SolvedNotebook(ROOT / "source" / AID / f"{AID}.ipynb")
+
+
+@pytest.fixture(params=STUDENTS, ids=lambda student: student or "public")
+def student(request, monkeypatch):
+    monkeypatch.delenv(instances.VARIANTS_ENV, raising=False)
+    if request.param is None:
+        monkeypatch.delenv(instances.STUDENT_ENV, raising=False)
+    else:
+        monkeypatch.setenv(instances.STUDENT_ENV, request.param)
+    return request.param
+
+
+def test_the_students_have_different_variants(monkeypatch):
+    monkeypatch.delenv(instances.VARIANTS_ENV, raising=False)
+    monkeypatch.delenv(instances.STUDENT_ENV, raising=False)
+    assert len({instances.variant(AID, student) for student in STUDENTS}) == len(STUDENTS)
+
+
+@pytest.mark.parametrize("grade_id, substitutes", cases(CORRECT, with_reference=True))
+def test_correct_answer_passes(solved, student, grade_id, substitutes):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        solved.run_test(grade_id, substitutes)
+
+
+@pytest.mark.parametrize("grade_id, substitutes", cases(NEAR_MISSES))
+def test_near_miss_fails_a_check(solved, student, grade_id, substitutes):
+    with pytest.raises(AssertionError):
+        solved.run_test(grade_id, substitutes)
