@@ -29,7 +29,7 @@ action                             delay  technician?  effect
 ``("fix_airflow", rack)``          30 min yes          blanking panels and floor tiles put
                                                        right: the rack's hot spot is gone
 ``("replace_disk", disk)``         30 min yes          swap a failed disk; the new one then
-                                                       rebuilds for 133 min (2 TB at 250 MB/s)
+                                                       rebuilds for 134 min (2 TB at 250 MB/s, rounded up)
 =================================  =====  ===========  =====================================
 
 There is one technician on the night shift: technician jobs wait in a queue (first asked,
