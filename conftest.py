@@ -9,3 +9,17 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if item.nodeid.endswith(".ipynb") or ".ipynb::" in item.nodeid:
             item.add_marker(pytest.mark.xdist_group(item.path.stem))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """nbval in lax mode fails a cell only on an error; a source notebook must not write to
+    stderr either (a warning there is noise for a learner, and nbgrader zeroes a test cell
+    that does it)."""
+    result = yield
+    outputs = getattr(item, "test_outputs", None) or []
+    stderr = [o.get("text", "") for o in outputs
+              if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+    if stderr:
+        raise AssertionError(f"{item.nodeid} wrote to stderr (a warning?): {stderr[0][:300]}")
+    return result
