@@ -7,12 +7,16 @@ with some answer functions replaced.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
+import warnings
 from pathlib import Path
 
 import matplotlib
 import nbformat
 import pytest
+
+from graders import instances
 
 
 @contextlib.contextmanager
@@ -53,3 +57,59 @@ class SolvedNotebook:
 
     def _exec(self, cell_name: str, source: str, namespace: dict) -> None:
         exec(compile(source, f"{self.path.name}:{cell_name}", "exec"), namespace)
+
+
+@functools.cache
+def solved_notebook(path: Path) -> SolvedNotebook:
+    """One SolvedNotebook per source notebook, shared by the tests that use it."""
+    return SolvedNotebook(path)
+
+
+class AnswerTable:
+    """The answer table of one module. Subclass it (as ``TestAnswers``) with ``notebook`` (the
+    solved source's path), ``students`` (None is the public variant), and ``correct`` and
+    ``near_misses``: {grade_id: {label: {name: substitute}}}. The reference, every correct
+    answer and every near miss then run under each student's variant."""
+    notebook: Path
+    students: list[str | None] = [None]
+    correct: dict = {}
+    near_misses: dict = {}
+
+    def pytest_generate_tests(self, metafunc):
+        if "student" in metafunc.fixturenames:
+            metafunc.parametrize("student", self.students, ids=lambda s: s or "public")
+        table = {"test_correct_answer_passes": self.correct,
+                 "test_near_miss_fails_a_check": self.near_misses}.get(metafunc.function.__name__)
+        if table is not None:
+            metafunc.parametrize("grade_id, substitutes", [
+                pytest.param(grade_id, subs, id=f"{grade_id.removesuffix('-test')}:{label}")
+                for grade_id, answers in table.items() for label, subs in answers.items()])
+
+    @pytest.fixture
+    def solved(self, student, monkeypatch):
+        monkeypatch.delenv(instances.VARIANTS_ENV, raising=False)
+        if student is None:
+            monkeypatch.delenv(instances.STUDENT_ENV, raising=False)
+        else:
+            monkeypatch.setenv(instances.STUDENT_ENV, student)
+        return solved_notebook(self.notebook)
+
+    def test_the_students_have_different_variants(self, monkeypatch):
+        monkeypatch.delenv(instances.VARIANTS_ENV, raising=False)
+        aid = self.notebook.stem
+        assert len({instances.variant(aid, s) for s in self.students}) == len(self.students)
+
+    def test_reference_passes(self, solved):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            for grade_id in solved.test_cells:
+                solved.run_test(grade_id, {})
+
+    def test_correct_answer_passes(self, solved, grade_id, substitutes):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            solved.run_test(grade_id, substitutes)
+
+    def test_near_miss_fails_a_check(self, solved, grade_id, substitutes):
+        with pytest.raises(AssertionError):
+            solved.run_test(grade_id, substitutes)

@@ -6,14 +6,11 @@ answer functions replaced, under the public variant and two students' variants.
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
-import pytest
 
 from conftest import ROOT
-from graders import instances
-from notebook_harness import SolvedNotebook
+from notebook_harness import AnswerTable
 
 AID = "dc08-economics"
 STUDENTS = [None, "student-a", "student-b"]   # None: the public variant
@@ -257,47 +254,8 @@ NEAR_MISSES = {
 }
 
 
-def cases(table):
-    return [pytest.param(gid, subs, id=f"{gid}-{label}")
-            for gid, by_label in table.items() for label, subs in by_label.items()]
-
-
-@pytest.fixture(scope="module")
-def solved():
-    return SolvedNotebook(ROOT / "source" / AID / f"{AID}.ipynb")
-
-
-@pytest.fixture(params=STUDENTS, ids=lambda student: student or "public")
-def student(request, monkeypatch):
-    monkeypatch.delenv(instances.VARIANTS_ENV, raising=False)
-    if request.param is None:
-        monkeypatch.delenv(instances.STUDENT_ENV, raising=False)
-    else:
-        monkeypatch.setenv(instances.STUDENT_ENV, request.param)
-    return request.param
-
-
-def test_the_students_have_different_variants(monkeypatch):
-    monkeypatch.delenv(instances.VARIANTS_ENV, raising=False)
-    monkeypatch.delenv(instances.STUDENT_ENV, raising=False)
-    assert len({instances.variant(AID, student) for student in STUDENTS}) == len(STUDENTS)
-
-
-def test_reference_passes(solved, student):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        for gid in solved.test_cells:
-            solved.run_test(gid, {})
-
-
-@pytest.mark.parametrize("grade_id, substitutes", cases(CORRECT))
-def test_correct_answer_passes(solved, student, grade_id, substitutes):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        solved.run_test(grade_id, substitutes)
-
-
-@pytest.mark.parametrize("grade_id, substitutes", cases(NEAR_MISSES))
-def test_near_miss_fails_a_check(solved, student, grade_id, substitutes):
-    with pytest.raises(AssertionError):
-        solved.run_test(grade_id, substitutes)
+class TestAnswers(AnswerTable):
+    notebook = ROOT / "source" / AID / f"{AID}.ipynb"
+    students = STUDENTS
+    correct = CORRECT
+    near_misses = NEAR_MISSES

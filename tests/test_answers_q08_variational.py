@@ -7,10 +7,8 @@ case runs under the public variant and under two students' variants.
 """
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
-import pytest
 from qiskit import QuantumCircuit
 from qiskit.circuit import Parameter
 from qiskit.primitives import StatevectorEstimator
@@ -18,8 +16,7 @@ from qiskit.quantum_info import SparsePauliOp, Statevector
 from scipy.optimize import minimize, minimize_scalar
 
 from conftest import ROOT
-from graders import instances
-from notebook_harness import SolvedNotebook
+from notebook_harness import AnswerTable
 
 AID = "q08-variational"
 STUDENTS = [None, "student-a", "student-b"]   # None: the public variant
@@ -334,46 +331,8 @@ NEAR_MISSES = {
 }
 
 
-def cases(table, with_reference=False):
-    params = []
-    for grade_id, answers in table.items():
-        if with_reference:
-            answers = {"reference": {}, **answers}
-        cell = grade_id.removesuffix("-test")
-        params += [pytest.param(grade_id, substitutes, id=f"{cell}:{label}")
-                   for label, substitutes in answers.items()]
-    return params
-
-
-@pytest.fixture(scope="module")
-def solved():
-    return SolvedNotebook(ROOT / "source" / AID / f"{AID}.ipynb")
-
-
-@pytest.fixture(params=STUDENTS, ids=lambda student: student or "public")
-def student(request, monkeypatch):
-    monkeypatch.delenv(instances.VARIANTS_ENV, raising=False)
-    if request.param is None:
-        monkeypatch.delenv(instances.STUDENT_ENV, raising=False)
-    else:
-        monkeypatch.setenv(instances.STUDENT_ENV, request.param)
-    return request.param
-
-
-def test_the_students_have_different_variants(monkeypatch):
-    monkeypatch.delenv(instances.VARIANTS_ENV, raising=False)
-    monkeypatch.delenv(instances.STUDENT_ENV, raising=False)
-    assert len({instances.variant(AID, student) for student in STUDENTS}) == len(STUDENTS)
-
-
-@pytest.mark.parametrize("grade_id, substitutes", cases(CORRECT, with_reference=True))
-def test_correct_answer_passes(solved, student, grade_id, substitutes):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        solved.run_test(grade_id, substitutes)
-
-
-@pytest.mark.parametrize("grade_id, substitutes", cases(NEAR_MISSES))
-def test_near_miss_fails_a_check(solved, student, grade_id, substitutes):
-    with pytest.raises(AssertionError):
-        solved.run_test(grade_id, substitutes)
+class TestAnswers(AnswerTable):
+    notebook = ROOT / "source" / AID / f"{AID}.ipynb"
+    students = STUDENTS
+    correct = CORRECT
+    near_misses = NEAR_MISSES
