@@ -6,11 +6,13 @@ prints. Bad input ends with one line on stderr and exit code 2.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
+                           TimeElapsedColumn)
 from rich.table import Table
 
 from .errors import AcademyError
@@ -87,29 +89,37 @@ def cmd_grade(args) -> int:
     from .engine import grade_assignment
 
     root = find_root(args.root)
+    if args.db:
+        os.environ["ACADEMY_DB_URL"] = args.db  # read by the course config, nbgrader included
     with Progress(TextColumn("grading {task.description}"), BarColumn(), MofNCompleteColumn(),
-                  console=err, transient=True) as bar:
+                  TimeElapsedColumn(), console=err, transient=True,
+                  disable=not err.is_terminal) as bar:
         job = bar.add_task(args.id, total=None)
 
-        def step(done, total, task):
-            name = f"{args.id}: {task.student}" if task else f"{args.id}: feedback and CSV"
-            bar.update(job, description=name, completed=done, total=total)
+        def step(done, total, what):
+            bar.update(job, description=f"{args.id}: {what}", completed=done, total=total)
 
-        report = grade_assignment(root, args.id, args.csv, progress=step)
-    table = Table(title=f"{args.id}: {len(report.results)} submission(s)")
-    for column in ("student", "score", "status"):
-        table.add_column(column, overflow="fold")
-    possible = sum(report.max_points.values())
-    for r in report.results:
-        score = sum(r.scores.values())
-        table.add_row(r.student, f"{score:g} / {possible:g}",
-                      "; ".join(r.problems) if r.problems else "[green]graded[/]")
-    out.print(table)
+        report = grade_assignment(root, args.id, args.csv, workers=args.workers,
+                                  scheduler=args.scheduler, sandbox=not args.unsafe_no_sandbox,
+                                  force=args.force, progress=step)
+    out.print(summary_table(report))
     out.print(f"per-question grades: {report.csv_path}")
     if report.flagged:
         out.print(f"{len(report.flagged)} submission(s) need an instructor")
         return 1
     return 0
+
+
+def summary_table(report) -> Table:
+    table = Table(title=f"{report.assignment}: {len(report.results)} submission(s)")
+    for column in ("student", "score", "status"):
+        table.add_column(column, overflow="fold")
+    possible = sum(report.max_points.values())
+    for r in report.results:
+        score = f"{sum(r.scores.values()):g} / {possible:g}" if r.graded else "-"
+        status = "; ".join(r.problems) if r.problems else "[green]graded[/]"
+        table.add_row(r.student, score, status + (" (unchanged, kept)" if r.reused else ""))
+    return table
 
 
 def cmd_status(args) -> int:
@@ -157,11 +167,22 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--kernel", help="kernel name (default: the notebook's own)")
 
     s = with_root(add("grade", cmd_grade, "Autograde every submission of an assignment under "
-                      "submitted/, generate feedback, and write a per-question CSV. Exits 1 "
-                      "if any submission needs an instructor."))
+                      "submitted/ in sandboxed kernels, record grades and feedback through "
+                      "nbgrader, and write a per-question CSV. Exits 1 if any submission "
+                      "needs an instructor."))
     s.add_argument("id", help="assignment id")
     s.add_argument("--csv", type=Path, help="where to write the grades CSV (default: "
                    "exports/ID-grades.csv)")
+    s.add_argument("--workers", type=int, default=max(1, os.cpu_count() or 1), metavar="N",
+                   help="submissions run at once on this machine (default: one per core)")
+    s.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask cluster "
+                   "(e.g. tcp://10.0.0.5:8786) instead of local workers")
+    s.add_argument("--db", metavar="URL", help="gradebook URL, e.g. postgresql+psycopg://"
+                   "user@host/course (default: ACADEMY_DB_URL or sqlite:///gradebook.db)")
+    s.add_argument("--force", action="store_true", help="regrade submissions already "
+                   "graded from the same files")
+    s.add_argument("--unsafe-no-sandbox", action="store_true", help="run student code "
+                   "without bubblewrap isolation (only for notebooks you trust)")
 
     with_root(add("status", cmd_status, "Courses, assignments, points, and release sync. "
                   "Exits 1 if release/ is out of date."))

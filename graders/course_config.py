@@ -13,6 +13,7 @@ from traitlets.config import Config
 from .errors import AcademyError
 
 DEFAULT_CELL_SECONDS = 30
+DEFAULT_COURSE_ID = "default_course"  # nbgrader's own Gradebook default
 
 
 def ensure_tools_on_path() -> None:
@@ -56,10 +57,21 @@ def configure(c: Config, root: Path | str, cell_seconds: int = DEFAULT_CELL_SECO
     c.CourseDirectory.root = str(root)
     c.CourseDirectory.db_url = db_url(root)
     check_gradebook(c.CourseDirectory.db_url)
+    sqlite = c.CourseDirectory.db_url.startswith("sqlite:")
+    if not sqlite and not c.CourseDirectory.get("course_id"):
+        # nbgrader files each assignment under the course id but makes the course row only for
+        # a non-empty id: SQLite does not check that foreign key, PostgreSQL refuses the
+        # assignment. An id set before (the hub's formgrader sets its own) is kept.
+        c.CourseDirectory.course_id = os.environ.get("ACADEMY_COURSE_ID") or DEFAULT_COURSE_ID
     c.Exchange.root = os.environ.get("ACADEMY_EXCHANGE") or str(root / "exchange")
     c.Execute.timeout = cell_seconds
-    # A hidden test must not leak through feedback or the release's test cells.
+    # A hidden test must not leak through feedback or the release's test cells: feedback
+    # shows each test cell with its hidden part removed (the autograded notebook keeps it for
+    # formgrader), and `academy grade` puts only verdicts and hints in its outputs.
     c.ClearHiddenTests.enforce_metadata = True
+    c.GenerateFeedback.preprocessors = [
+        "nbgrader.preprocessors.GetGrades", "nbgrader.preprocessors.ClearHiddenTests",
+        "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
     return c
 
 

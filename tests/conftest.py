@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from postgres import fresh_postgres_db, postgres_url  # noqa: F401  (fixtures: a real PostgreSQL)
 from submissions import copy_course
 
 # No per-example deadline: a loaded CI machine must not turn slowness into failures.

@@ -9,7 +9,7 @@ student-facing message and hint when it fails. Messages never contain the expect
 from .answers import equal, same_set, sequence, table, valid
 from .numeric import close
 from .quantum import counts, l1_bound, operator, resources, statevector
-from .verdict import CheckFailed, Verdict
+from .verdict import CheckFailed, Verdict, observe
 
 __all__ = ["close", "equal", "same_set", "sequence", "table", "valid", "statevector",
-           "operator", "counts", "resources", "l1_bound", "CheckFailed", "Verdict"]
+           "operator", "counts", "resources", "l1_bound", "CheckFailed", "Verdict", "observe"]

@@ -1,6 +1,13 @@
-"""Grading: plan the submissions, autograde them one after another in a warm nbgrader worker
-(worker.py) under a per-notebook time limit, then feedback and a per-question CSV. This serial
-engine keeps the interface that a parallel, sandboxed engine will replace from the inside."""
-from .grade import GradeReport, SubmissionResult, grade_assignment
-
+"""Grading: plan the submissions, run each in a sandboxed kernel that only observes (tasks,
+sandbox, run, strip), judge the observations against cached reference runs in the grader's own
+process (reference, judge), and record grades and feedback through nbgrader (record).
+grade.py drives it all over a local process pool or a Dask cluster."""
 __all__ = ["grade_assignment", "GradeReport", "SubmissionResult"]
+
+
+def __getattr__(name):  # import lazily: the judge and the workers need none of nbgrader's apps
+    if name in __all__:
+        from . import grade
+
+        return getattr(grade, name)
+    raise AttributeError(name)

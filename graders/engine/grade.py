@@ -1,26 +1,35 @@
-"""Autograde every submission of one assignment, serially, through nbgrader."""
+"""Grade every submission of one assignment: plan, run (sandboxed, in parallel), judge, record.
+
+The coordinator (this process) sanitizes each submission with nbgrader's own preprocessors,
+rewrites its test cells to observe only, and hands the notebooks to workers: a local process
+pool (``workers``) or an existing Dask cluster (``scheduler``). Reference runs of the source
+notebook, one per variant the batch needs and cached on disk, go to the same workers. As runs
+come back, the coordinator judges and records them one at a time through nbgrader, so the
+gradebook has a single writer whatever the number of workers.
+"""
 from __future__ import annotations
 
-import contextlib
-import json
 import os
-import select
-import signal
-import subprocess
-import sys
 import tempfile
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable
+
+import nbformat
 
 from ..catalog import load_catalog
 from ..course_config import course_config, failure, nbgrader_api
 from ..errors import AcademyError
+from ..instances import variant
+from ..notebooks import notebooks_in
 from .export import question_columns, scores_for, write_csv
 from .plan import Task, plan
-
-STARTUP_SECONDS = 60  # for the worker to import nbgrader and read the course config
-KERNEL_SECONDS = 15  # per submission, beyond its notebook limit: kernel start and bookkeeping
+from .record import Journal, Pending, Recorder, submission_digest
+from .reference import ReferenceStore, records_of
+from .sandbox import Limits, sandbox_problem
+from .tasks import Job, Outcome, folder_files, observe_cells, run_job, student_env
 
 
 @dataclass
@@ -28,7 +37,8 @@ class SubmissionResult:
     student: str
     scores: dict[str, float] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
-    graded: bool = False  # nbgrader autograded it (possibly with missing notebooks)
+    graded: bool = False  # recorded in the gradebook (possibly with problems to look at)
+    reused: bool = False  # recorded by an earlier run from the same files
 
     @property
     def needs_instructor(self) -> bool:
@@ -59,89 +69,213 @@ def register_assignment(root: Path, aid: str) -> None:
         raise AcademyError(f"source/{aid}: nbgrader could not register it: {failure(result)}")
 
 
-class Autograder:
-    """Drives one worker process (see worker.py) through the submissions of a batch.
+def sanitized(root: Path, aid: str, student: str, path: Path):
+    """The submitted notebook after nbgrader's own sanitizing steps (outputs cleared, locked
+    and test cells restored from the gradebook, metadata checked), then observe-only."""
+    from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateIds,
+                                        OverwriteCells, OverwriteKernelspec)
 
-    Each submission gets the notebook time limit; a worker that runs past it is killed with
-    its process group (kernel included) and a fresh one takes the next submission."""
-
-    def __init__(self, root: Path, aid: str, limits):
-        self.root, self.aid, self.limits = root, aid, limits
-        self.proc: subprocess.Popen | None = None
-
-    def _start(self) -> None:
-        cmd = [sys.executable, "-m", "graders.engine.worker", str(self.root), self.aid,
-               str(self.limits.cell_seconds)]
-        self.proc = subprocess.Popen(cmd, cwd=self.root, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                     text=True, start_new_session=True)
-        if self._reply(STARTUP_SECONDS) is None:
-            self.close()
-            raise AcademyError("the autograder process did not start (run `nbgrader "
-                               f"autograde {self.aid}` once to see nbgrader's own error)")
-
-    def _reply(self, seconds: float) -> dict | None:
-        ready, _, _ = select.select([self.proc.stdout], [], [], seconds)
-        line = self.proc.stdout.readline() if ready else ""
-        return json.loads(line) if line else None
-
-    def grade(self, student: str) -> str | None:
-        """Autograde one submission; return a problem for the instructor, or None."""
-        if self.proc is None:
-            self._start()
-        self.proc.stdin.write(student + "\n")
-        self.proc.stdin.flush()
-        reply = self._reply(self.limits.notebook_seconds + KERNEL_SECONDS)
-        if reply is None:
-            self.close()
-            return f"stopped after the notebook time limit ({self.limits.notebook_seconds} s)"
-        return None if reply["success"] else f"autograder failed: {reply['error']}"
-
-    def close(self) -> None:
-        if self.proc is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
-            self.proc = None
+    config = course_config(root)
+    nb = nbformat.read(path, as_version=4)
+    resources = {"nbgrader": {"notebook": path.stem, "assignment": aid, "student": student,
+                              "db_url": config.CourseDirectory.db_url}}
+    for step in (ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata):
+        nb, resources = step(config=config).preprocess(nb, resources)
+    observe_cells(nb)
+    return nb
 
 
-def _feedback(root: Path, aid: str, students: list[str]) -> None:
-    api = nbgrader_api(course_config(root))
-    for student in students:
-        result = api.generate_feedback(aid, student, force=True)
-        if not result["success"]:
-            raise AcademyError(f"feedback for {student} failed: {failure(result)}")
+@dataclass
+class _Batch:
+    """The state of one grading run, kept by the coordinator."""
+    root: Path
+    aid: str
+    limits: Limits
+    sandboxed: bool
+    store: ReferenceStore
+    recorder: Recorder
+    journal: Journal
+    results: dict[str, SubmissionResult] = field(default_factory=dict)
+    runs: dict[str, dict[str, Outcome]] = field(default_factory=dict)  # student -> notebook -> run
+    waiting: dict[str, int] = field(default_factory=dict)  # student -> runs still out
+    digests: dict[str, str] = field(default_factory=dict)
+    ready: set[str] = field(default_factory=set)  # variants whose references are on disk
+
+    def job(self, key: str, nb, files: dict[str, bytes], env: dict, problems=()) -> Job:
+        return Job(key, nbformat.writes(nb), files, env, self.limits, self.sandboxed, list(problems))
 
 
-def grade_assignment(root: Path | str, aid: str, csv_path: Path | None = None,
-                     progress: Callable[[int, int, Task], None] = lambda done, total, task: None) -> GradeReport:
-    """Autograde every submission of ``aid`` under ``root``/submitted, write feedback and the
+def _limits(manifest) -> Limits:
+    return Limits(cell_seconds=manifest.limits.cell_seconds,
+                  notebook_seconds=manifest.limits.notebook_seconds)
+
+
+def _submission_jobs(batch: _Batch, task: Task) -> list[Job]:
+    source_dir = batch.root / "source" / batch.aid
+    data, _ = folder_files(source_dir)
+    files, problems = folder_files(task.folder)
+    files.update(data)  # nbgrader's rule: the source's data files overwrite the student's
+    jobs = []
+    for nb_path in notebooks_in(source_dir):
+        path = task.folder / nb_path.name
+        if not path.is_file() or path.is_symlink():
+            continue
+        nb = sanitized(batch.root, batch.aid, task.student, path)
+        jobs.append(batch.job(f"{task.student}/{nb_path.stem}", nb, files,
+                              student_env(task.student, "observe"), problems))
+    return jobs
+
+
+def _reference_jobs(batch: _Batch, variants: dict[str, str]) -> list[Job]:
+    source_dir = batch.root / "source" / batch.aid
+    files, _ = folder_files(source_dir)
+    return [batch.job(f"{v}/{nb_path.stem}", nbformat.read(nb_path, as_version=4), files,
+                      student_env(student, "record"))
+            for v, student in variants.items() for nb_path in notebooks_in(source_dir)]
+
+
+def _record(batch: _Batch, student: str) -> None:
+    runs = batch.runs.pop(student)
+    result = batch.results[student]
+    v = variant(batch.aid, student)
+    pending = {}
+    for notebook, outcome in runs.items():
+        nb = nbformat.reads(outcome.notebook, as_version=4)
+        stopped = "; ".join(outcome.problems)
+        pending[notebook] = Pending(nb, outcome.executed, stopped, batch.store.load(v, notebook))
+        result.problems += [p for p in outcome.problems if p not in result.problems]
+    problem = batch.recorder.record(student, pending)
+    if problem:
+        result.problems.append(problem)
+        batch.journal.forget(student)
+        return
+    result.graded = True
+    result.scores = scores_for(batch.root, batch.aid, student)
+    batch.journal.write(student, {"digest": batch.digests[student], "scores": result.scores,
+                                  "problems": result.problems})
+
+
+def _executor(workers: int, scheduler: str | None):
+    if scheduler:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise AcademyError("--scheduler needs Dask: pip install 'dask[distributed]'") from None
+        try:
+            return Client(scheduler, timeout=30, set_as_default=False)
+        except OSError as exc:
+            raise AcademyError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+    return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+
+
+def _completed(executor, futures):
+    if isinstance(executor, ProcessPoolExecutor):
+        return as_completed(futures)
+    from distributed import as_completed as dask_completed
+
+    return dask_completed(list(futures))
+
+
+def _close(executor) -> None:
+    if isinstance(executor, ProcessPoolExecutor):
+        executor.shutdown(wait=True, cancel_futures=True)
+    else:
+        executor.close()
+
+
+def grade_assignment(root: Path | str, aid: str, csv_path: Path | None = None, *,
+                     workers: int = 1, scheduler: str | None = None, sandbox: bool = True,
+                     force: bool = False,
+                     progress: Callable[[int, int, str], None] = lambda done, total, what: None
+                     ) -> GradeReport:
+    """Grade every submission of ``aid`` under ``root``/submitted, write feedback and the
     per-question CSV (atomically), and return the report."""
     root = Path(root).resolve()
+    if workers < 1:
+        raise AcademyError(f"--workers must be at least 1, not {workers}")
     manifest = load_catalog(root).assignment(aid)
     tasks = plan(root, aid)
     if not tasks:
         raise AcademyError(f"no submissions of {aid!r} under {root / 'submitted'}")
+    if sandbox and not scheduler and (why := sandbox_problem()):
+        raise AcademyError(f"cannot sandbox student code: {why} (or pass --unsafe-no-sandbox "
+                           "to grade without isolation, only for trusted notebooks)")
     register_assignment(root, aid)
-    results = []
-    autograder = Autograder(root, aid, manifest.limits)
-    try:
-        for done, task in enumerate(tasks):
-            progress(done, len(tasks), task)
-            result = SubmissionResult(task.student, problems=list(task.problems))
-            if task.gradable:
-                problem = autograder.grade(task.student)
-                result.graded = problem is None
-                result.problems += [problem] if problem else []
-            results.append(result)
-    finally:
-        autograder.close()
-    progress(len(tasks), len(tasks), None)
-    graded = [r.student for r in results if r.graded]
-    _feedback(root, aid, graded)
+    batch = _Batch(root, aid, _limits(manifest), sandbox, ReferenceStore(root, aid),
+                   Recorder(root, aid), Journal(root, aid))
+    jobs, variants = [], {}
+    for task in tasks:
+        result = batch.results[task.student] = SubmissionResult(task.student, problems=list(task.problems))
+        if not task.gradable:
+            continue
+        batch.digests[task.student] = digest = submission_digest(task.folder)
+        entry = None if force else batch.journal.done(task.student, digest)
+        if entry is not None:
+            result.scores, result.problems = entry["scores"], entry["problems"]
+            result.graded = result.reused = True
+            continue
+        try:
+            mine = _submission_jobs(batch, task)
+        except Exception as exc:  # nbgrader refused the notebook (tampered metadata...)
+            result.problems.append(f"nbgrader could not read it: {str(exc).splitlines()[0][:200]}")
+            continue
+        jobs += mine
+        batch.waiting[task.student] = len(mine)
+        batch.runs[task.student] = {}
+        variants.setdefault(variant(aid, task.student), task.student)
+    batch.ready = {v for v in variants if batch.store.has(v)}
+    references = _reference_jobs(batch, {v: s for v, s in variants.items() if v not in batch.ready})
+    _run(batch, references, jobs, workers, scheduler, progress)
     columns, max_points = question_columns(root, aid)
-    for r in results:
-        r.scores = scores_for(root, aid, r.student) if r.student in graded else {}
+    results = [batch.results[t.student] for t in tasks]
     csv_path = csv_path or root / "exports" / f"{aid}-grades.csv"
     write_csv(csv_path, columns, max_points, results)
     return GradeReport(aid, columns, max_points, results, csv_path)
+
+
+def _run(batch: _Batch, references: list[Job], jobs: list[Job], workers: int,
+         scheduler: str | None, progress) -> None:
+    """Run every job; judge and record each submission as soon as its runs and its variant's
+    reference are in."""
+    total, done = len(jobs) + len(references), 0
+    progress(0, total, "starting workers")
+    if not total:
+        return
+    executor = _executor(workers, scheduler)
+    try:
+        futures = {executor.submit(run_job, job): ("reference", job.key) for job in references}
+        futures.update({executor.submit(run_job, job): ("submission", job.key) for job in jobs})
+        for future in _completed(executor, futures):
+            kind, key = futures[future]
+            done += 1
+            progress(done, total, key)
+            _finish(batch, kind, key, future)
+    finally:
+        _close(executor)
+
+
+def _finish(batch: _Batch, kind: str, key: str, future) -> None:
+    owner, notebook = key.split("/", 1)
+    try:
+        outcome: Outcome = future.result()
+    except Exception as exc:  # the worker itself failed (sandbox could not start, lost worker)
+        if kind == "reference":
+            raise AcademyError(f"the reference run of {batch.aid} ({owner}) failed: {exc}") from None
+        batch.results[owner].problems.append(f"the grading run failed: {exc}")
+        batch.runs.pop(owner, None)
+        return
+    if kind == "reference":
+        batch.store.save(owner, notebook, records_of(nbformat.reads(outcome.notebook, as_version=4),
+                                                     batch.aid, notebook, owner))
+        if batch.store.has(owner):
+            batch.ready.add(owner)
+        for student in [s for s, n in batch.waiting.items() if n == 0 and s in batch.runs]:
+            if variant(batch.aid, student) in batch.ready:
+                _record(batch, student)
+        return
+    if owner not in batch.runs:
+        return
+    batch.runs[owner][notebook] = outcome
+    batch.waiting[owner] -= 1
+    if batch.waiting[owner] == 0 and variant(batch.aid, owner) in batch.ready:
+        _record(batch, owner)

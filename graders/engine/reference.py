@@ -1,0 +1,82 @@
+"""Reference runs: the source notebook (the instructor's solution with every hidden test),
+executed under one variant's seed with checks in ``record`` mode. Each test cell's records
+(reference value, spec, texts) are what the grader judges a student's observations against.
+
+A run depends only on the source folder, the grading code and the variant, so it is cached on
+disk by a key over those and reused by every student of the variant and by every later batch.
+The cache lives under ``.academy/`` in the course root, which no sandbox can see.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from ..errors import AcademyError
+from ..notebooks import nbgrader_meta, notebooks_in, read
+from .judge import observations
+
+CACHE = Path(".academy") / "references"
+_PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def source_key(root: Path, aid: str) -> str:
+    """A digest of everything a reference run depends on: the source folder (notebooks and
+    data), the grading package (checks, instances, simulators) and the number of variants."""
+    digest = hashlib.sha256(os.environ.get("ACADEMY_VARIANTS", "").encode())
+    for base in (root / "source" / aid, _PACKAGE):
+        for path in sorted(p for p in base.rglob("*") if p.is_file()
+                           and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts):
+            digest.update(str(path.relative_to(base)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def records_of(executed, aid: str, notebook: str, variant: str) -> dict[str, list[dict]]:
+    """Per test cell (grade id), the records a reference run sent; a failing reference is the
+    instructor's problem and stops grading with a clear line."""
+    cells = {}
+    for cell in executed.cells:
+        meta = nbgrader_meta(cell)
+        if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+            continue
+        gid = meta["grade_id"]
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if errors:
+            raise AcademyError(f"source/{aid}/{notebook}.ipynb fails its own test {gid} under "
+                               f"variant {variant}: {errors[0].get('ename')}: {errors[0].get('evalue')}")
+        found = observations(cell)
+        if not found or any(not isinstance(r, dict) or "reference" not in r for r in found):
+            raise AcademyError(f"source/{aid}/{notebook}.ipynb: test {gid} calls no check, so it "
+                               "cannot be judged outside the student's kernel")
+        cells[gid] = found
+    return cells
+
+
+class ReferenceStore:
+    """Reference records on disk: one JSON file per (assignment, key, variant, notebook)."""
+
+    def __init__(self, root: Path, aid: str):
+        self.root, self.aid = root, aid
+        self.folder = root / CACHE / aid / source_key(root, aid)
+
+    def _path(self, variant: str, notebook: str) -> Path:
+        return self.folder / f"{variant}.{notebook}.json"
+
+    def has(self, variant: str) -> bool:
+        return all(self._path(variant, nb.stem).exists() for nb in notebooks_in(self.root / "source" / self.aid))
+
+    def load(self, variant: str, notebook: str) -> dict[str, list[dict]]:
+        return json.loads(self._path(variant, notebook).read_text(encoding="utf-8"))
+
+    def save(self, variant: str, notebook: str, cells: dict[str, list[dict]]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(cells, fh)
+        os.replace(tmp, self._path(variant, notebook))
+
+
+def source_notebooks(root: Path, aid: str) -> dict[str, object]:
+    return {path.stem: read(path) for path in notebooks_in(root / "source" / aid)}
