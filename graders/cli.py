@@ -103,6 +103,10 @@ def cmd_grade(args) -> int:
                                   scheduler=args.scheduler, sandbox=not args.unsafe_no_sandbox,
                                   force=args.force, progress=step)
     out.print(summary_table(report))
+    kept = sum(r.reused for r in report.results)
+    if kept:
+        out.print(f"{kept} submission(s) unchanged since the last run were kept "
+                  "(--force regrades them)")
     out.print(f"per-question grades: {report.csv_path}")
     if report.flagged:
         out.print(f"{len(report.flagged)} submission(s) need an instructor")
@@ -118,7 +122,7 @@ def summary_table(report) -> Table:
     for r in report.results:
         score = f"{sum(r.scores.values()):g} / {possible:g}" if r.graded else "-"
         status = "; ".join(r.problems) if r.problems else "[green]graded[/]"
-        table.add_row(r.student, score, status + (" (unchanged, kept)" if r.reused else ""))
+        table.add_row(r.student, score, status + (" (kept)" if r.reused else ""))
     return table
 
 
