@@ -140,6 +140,36 @@ def cmd_status(args) -> int:
     return 0 if all(r.release == "in sync" for r in rows) else 1
 
 
+def cmd_hub(args) -> int:
+    from .hub import demo
+
+    if args.cleanup:
+        removed = demo.cleanup()
+        out.print(f"removed demo accounts: {', '.join(removed) or 'none'}; {demo.DEMO_BASE} deleted")
+        return 0
+    if not args.demo:
+        raise AcademyError("say what to do: --demo (a trial hub on 127.0.0.1) or --cleanup; "
+                           "for a real hub see deploy/hub/ and the README")
+    demo.run_demo(find_root(args.root), port=args.port, say=out.print)
+    return 0
+
+
+def cmd_roster(args) -> int:
+    from .roster import import_roster
+
+    added, updated = import_roster(find_root(args.root), args.file)
+    out.print(f"roster {args.file}: {added} student(s) added, {updated} updated")
+    return 0
+
+
+def cmd_export_lms(args) -> int:
+    from .lms import export_lms
+
+    path = export_lms(find_root(args.root), args.id, args.format, args.out)
+    out.print(f"{args.format} grades for {args.id}: {path}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="academy", description="Run, release, check and grade "
                                 "the Academy curriculum (an nbgrader course directory).")
@@ -190,6 +220,26 @@ def parser() -> argparse.ArgumentParser:
 
     with_root(add("status", cmd_status, "Courses, assignments, points, and release sync. "
                   "Exits 1 if release/ is out of date."))
+
+    s = with_root(add("hub", cmd_hub, "A trial JupyterHub for the course on 127.0.0.1 (root "
+                      "only): a demo instructor and three demo students as real Unix users, "
+                      "removed again when it stops (Ctrl-C)."))
+    s.add_argument("--demo", action="store_true", help="start the trial hub")
+    s.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000)")
+    s.add_argument("--cleanup", action="store_true", help="remove what a killed demo left "
+                   "(its accounts and /var/tmp/academy-hub-demo)")
+
+    s = with_root(add("roster", cmd_roster, "Import students (CSV: id, first_name, last_name, "
+                      "email) into the gradebook; a bad row stops it before anything is written."))
+    s.add_argument("action", choices=["import"], help="what to do with the roster")
+    s.add_argument("file", type=Path, help="the roster CSV")
+
+    s = with_root(add("export", cmd_export_lms, "Export one assignment's grades per question "
+                      "as a CSV that Canvas or Moodle imports."))
+    s.add_argument("target", choices=["lms"], help="what to export")
+    s.add_argument("id", help="assignment id")
+    s.add_argument("--format", required=True, choices=["canvas", "moodle"], help="the LMS")
+    s.add_argument("--out", type=Path, help="where to write (default: exports/ID-FORMAT.csv)")
     return p
 
 

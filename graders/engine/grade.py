@@ -173,7 +173,7 @@ def _completed(executor, futures):
         return as_completed(futures)
     from distributed import as_completed as dask_completed
 
-    return dask_completed(list(futures))
+    return dask_completed(list(futures), loop=executor.loop)
 
 
 def _close(executor) -> None:
@@ -265,6 +265,9 @@ def _finish(batch: _Batch, kind: str, key: str, future) -> None:
         batch.runs.pop(owner, None)
         return
     if kind == "reference":
+        if outcome.problems:
+            raise AcademyError(f"the reference run of {batch.aid} ({owner}) did not complete: "
+                               f"{outcome.problems[0]}")
         batch.store.save(owner, notebook, records_of(nbformat.reads(outcome.notebook, as_version=4),
                                                      batch.aid, notebook, owner))
         if batch.store.has(owner):

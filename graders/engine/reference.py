@@ -37,15 +37,19 @@ def records_of(executed, aid: str, notebook: str, variant: str) -> dict[str, lis
     """Per test cell (grade id), the records a reference run sent; a failing reference is the
     instructor's problem and stops grading with a clear line."""
     cells = {}
-    for cell in executed.cells:
+    for index, cell in enumerate(executed.cells):
         meta = nbgrader_meta(cell)
+        broken = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"
+                  or (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+        if broken:  # any cell: a student's run would meet the same trouble
+            first = broken[0]
+            why = (f"{first.get('ename')}: {first.get('evalue')}" if first["output_type"] == "error"
+                   else "wrote to stderr: " + str(first.get("text", "")).strip()[:200])
+            raise AcademyError(f"source/{aid}/{notebook}.ipynb fails in the grading sandbox under "
+                               f"variant {variant}, cell {index}: {why}")
         if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
             continue
         gid = meta["grade_id"]
-        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-        if errors:
-            raise AcademyError(f"source/{aid}/{notebook}.ipynb fails its own test {gid} under "
-                               f"variant {variant}: {errors[0].get('ename')}: {errors[0].get('evalue')}")
         found = observations(cell)
         if not found or any(not isinstance(r, dict) or "reference" not in r for r in found):
             raise AcademyError(f"source/{aid}/{notebook}.ipynb: test {gid} calls no check, so it "

@@ -166,6 +166,7 @@ async def _run(nb: NotebookNode, sandbox: Sandbox, limits: Limits, env: dict[str
     problems = client.problems  # one list, in the order things happened
     executed = [False] * len(nb.cells)
     namespace = None
+    tasks_before = asyncio.all_tasks()
     with tempfile.TemporaryFile() as stderr:
         try:
             await _start(client, km, sandbox, env, stderr)
@@ -175,6 +176,7 @@ async def _run(nb: NotebookNode, sandbox: Sandbox, limits: Limits, env: dict[str
             await _cells(client, km, limits, executed, problems)
         finally:
             await _stop(client, km, sandbox, namespace)
+            await _cancel_new_tasks(tasks_before)
     return RunResult(nb, problems, executed, time.monotonic() - started)
 
 
@@ -217,9 +219,9 @@ async def _cell(client: _CappedClient, km: AsyncKernelManager, limits: Limits, i
         return False, True
     task = asyncio.ensure_future(client.async_execute_cell(
         client.nb.cells[index], index, execution_count=client.code_cells_executed + 1))
-    done = await _finished(task, min(limits.cell_seconds, remaining))
-    ran = done is True
-    if done is None:
+    state = await _finished(task, min(limits.cell_seconds, remaining))
+    ran = state == "done"
+    if state == "running":
         if remaining < limits.cell_seconds:
             problems.append(late)
             await _kill(km, task)
@@ -227,14 +229,19 @@ async def _cell(client: _CappedClient, km: AsyncKernelManager, limits: Limits, i
         problems.append(f"cell {number} ran past the {limits.cell_seconds} s cell limit "
                         "and was interrupted")
         await km.interrupt_kernel()
-        done = await _finished(task, min(INTERRUPT_GRACE_SECONDS, max(deadline - time.monotonic(), 0.5)))
-        if done is None:
+        state = await _finished(task, min(INTERRUPT_GRACE_SECONDS, max(deadline - time.monotonic(), 0.5)))
+        if state == "running":
             problems.append(f"cell {number} did not stop when interrupted; the kernel was "
                             "killed and the cells after it did not run")
             await _kill(km, task)
             return False, True
-    if done is False:
+    if state == "died":
         problems.append(_died(km, number))
+        return False, True
+    if state != "done":  # nbclient failed on what the kernel sent: the kernel is the student's
+        problems.append(f"stopped at cell {number}: the grader could not read what the kernel "
+                        f"sent ({state})")
+        await _kill(km)
         return False, True
     if index not in client.idle:
         # zmq cut the output channel for good (a message over the size limit is a protocol
@@ -246,29 +253,31 @@ async def _cell(client: _CappedClient, km: AsyncKernelManager, limits: Limits, i
     return ran, False
 
 
-async def _finished(task: asyncio.Future, seconds: float) -> bool | None:
-    """None if ``task`` (a cell) is still running after ``seconds``; else whether the kernel
-    survived it (False: it died)."""
+async def _finished(task: asyncio.Future, seconds: float) -> str:
+    """What became of a cell's task after at most ``seconds``: "running", "done" (errors
+    included: they are outputs), "died" (the kernel), or the exception nbclient raised."""
     await asyncio.wait({task}, timeout=seconds)
     if not task.done():
-        return None
+        return "running"
     exc = task.exception()
     if exc is None:
-        return True
+        return "done"
     if isinstance(exc, DeadKernelError):
-        return False
-    raise exc
+        return "died"
+    return f"{type(exc).__name__}: {exc}"[:200]
 
 
 def _died(km: AsyncKernelManager, number: int) -> str:
+    """The problem line for a kernel found dead, with what its exit status tells."""
     process = getattr(km.provisioner, "process", None)
     status = process.poll() if process is not None else None
-    # bwrap and a plain kernel both report a death by signal N as 128 + N or -N
-    signum = -status if status is not None and status < 0 else (status - 128 if status and status > 128 else None)
+    # bwrap reports a child killed by signal N as 128 + N; Popen reports -N for a plain kernel
+    signum = -status if status is not None and status < 0 else \
+        status - 128 if status is not None and status > 128 else None
     if signum == signal.SIGXCPU:
         why = "CPU time limit"
-    elif signum == signal.SIGKILL:
-        why = "killed: memory?"
+    elif signum is not None:
+        why = f"killed by {signal.Signals(signum).name}"
     else:
         why = f"exit status {status}; memory limit or os._exit?"
     return f"the kernel died at cell {number} ({why})"
@@ -326,6 +335,16 @@ async def _stop(client: _CappedClient, km: AsyncKernelManager, sandbox: Sandbox,
         except Exception as exc:  # cleanup goes on; the run's own outcome matters more
             log.debug("kernel cleanup step failed: %s", exc)
     sandbox.release()
+
+
+async def _cancel_new_tasks(before: set[asyncio.Task]) -> None:
+    """Cancel what nbclient left running (after a failed cell it can leave its kernel-alive
+    poll behind), so nothing of this run wakes up in a later one."""
+    left = asyncio.all_tasks() - before - {asyncio.current_task()}
+    for task in left:
+        task.cancel()
+    if left:
+        await asyncio.wait(left, timeout=1)
 
 
 async def _close_client(client: _CappedClient) -> None:
