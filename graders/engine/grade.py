@@ -26,7 +26,7 @@ from ..instances import variant
 from ..notebooks import notebooks_in
 from .export import question_columns, scores_for, write_csv
 from .plan import Task, plan
-from .record import Journal, Pending, Recorder, submission_digest
+from .record import Journal, Pending, Recorder, submission_digest, write_feedback
 from .reference import ReferenceStore, records_of
 from .sandbox import Limits, sandbox_problem
 from .tasks import Job, Outcome, folder_files, observe_cells, run_job, student_env
@@ -129,8 +129,12 @@ def _submission_jobs(batch: _Batch, task: Task) -> list[Job]:
 def _reference_jobs(batch: _Batch, variants: dict[str, str]) -> list[Job]:
     source_dir = batch.root / "source" / batch.aid
     files, _ = folder_files(source_dir)
-    return [batch.job(f"{v}/{nb_path.stem}", nbformat.read(nb_path, as_version=4), files,
-                      student_env(student, "record"))
+    # The instructor's own solution is trusted: roomy limits, so that a loaded machine does not
+    # stop the run every student of the variant depends on.
+    limits = Limits(cell_seconds=max(4 * batch.limits.cell_seconds, 120),
+                    notebook_seconds=max(4 * batch.limits.notebook_seconds, 600))
+    return [Job(f"{v}/{nb_path.stem}", nbformat.writes(nbformat.read(nb_path, as_version=4)),
+                files, student_env(student, "record"), limits, batch.sandboxed)
             for v, student in variants.items() for nb_path in notebooks_in(source_dir)]
 
 
@@ -203,52 +207,77 @@ def grade_assignment(root: Path | str, aid: str, csv_path: Path | None = None, *
     register_assignment(root, aid)
     batch = _Batch(root, aid, _limits(manifest), sandbox, ReferenceStore(root, aid),
                    Recorder(root, aid), Journal(root, aid))
-    jobs, variants = [], {}
-    for task in tasks:
-        result = batch.results[task.student] = SubmissionResult(task.student, problems=list(task.problems))
-        if not task.gradable:
-            continue
-        batch.digests[task.student] = digest = submission_digest(task.folder)
-        entry = None if force else batch.journal.done(task.student, digest)
-        if entry is not None:
-            result.scores, result.problems = entry["scores"], entry["problems"]
-            result.graded = result.reused = True
-            continue
-        try:
-            mine = _submission_jobs(batch, task)
-        except Exception as exc:  # nbgrader refused the notebook (tampered metadata...)
-            result.problems.append(f"nbgrader could not read it: {str(exc).splitlines()[0][:200]}")
-            continue
-        jobs += mine
-        batch.waiting[task.student] = len(mine)
-        batch.runs[task.student] = {}
+    todo = [t for t in tasks if _still_to_grade(batch, t, force)]
+    variants = {}
+    for task in todo:
         variants.setdefault(variant(aid, task.student), task.student)
     batch.ready = {v for v in variants if batch.store.has(v)}
     references = _reference_jobs(batch, {v: s for v, s in variants.items() if v not in batch.ready})
-    _run(batch, references, jobs, workers, scheduler, progress)
-    columns, max_points = question_columns(root, aid)
+    _run(batch, references, todo, workers, scheduler, progress)
     results = [batch.results[t.student] for t in tasks]
+    progress(1, 1, "feedback")
+    _feedback(batch, [r for r in results if r.graded], workers)
+    columns, max_points = question_columns(root, aid)
     csv_path = csv_path or root / "exports" / f"{aid}-grades.csv"
     write_csv(csv_path, columns, max_points, results)
     return GradeReport(aid, columns, max_points, results, csv_path)
 
 
-def _run(batch: _Batch, references: list[Job], jobs: list[Job], workers: int,
+def _still_to_grade(batch: _Batch, task: Task, force: bool) -> bool:
+    """Set up the task's result; False when there is nothing to run: not gradable, or
+    recorded by an earlier run from the same files."""
+    result = batch.results[task.student] = SubmissionResult(task.student, problems=list(task.problems))
+    if not task.gradable:
+        return False
+    batch.digests[task.student] = digest = submission_digest(task.folder)
+    entry = None if force else batch.journal.done(task.student, digest)
+    if entry is None:
+        return True
+    result.scores, result.problems = entry["scores"], entry["problems"]
+    result.graded = result.reused = True
+    return False
+
+
+def _feedback(batch: _Batch, graded: list[SubmissionResult], workers: int) -> None:
+    """Feedback for what this run recorded, and for kept submissions whose feedback is gone
+    (a batch killed after recording), in parallel: nbconvert's HTML export is the slow part."""
+    students = [r.student for r in graded if not r.reused or not (
+        batch.root / "feedback" / r.student / batch.aid).is_dir()]
+    if not students:
+        return
+    chunks = [students[i::workers] for i in range(min(workers, len(students)))]
+    with ProcessPoolExecutor(len(chunks), mp_context=get_context("spawn")) as pool:
+        for problems in pool.map(write_feedback, [str(batch.root)] * len(chunks),
+                                 [batch.aid] * len(chunks), chunks):
+            for student, problem in problems.items():
+                batch.results[student].problems.append(problem)
+
+
+def _run(batch: _Batch, references: list[Job], todo: list[Task], workers: int,
          scheduler: str | None, progress) -> None:
     """Run every job; judge and record each submission as soon as its runs and its variant's
-    reference are in."""
-    total, done = len(jobs) + len(references), 0
-    progress(0, total, "starting workers")
-    if not total:
+    reference are in. Reference runs go first; each submission is sanitized and sent while
+    the workers already run."""
+    if not references and not todo:
         return
+    progress(0, None, "starting workers")
     executor = _executor(workers, scheduler)
     try:
         futures = {executor.submit(run_job, job): ("reference", job.key) for job in references}
-        futures.update({executor.submit(run_job, job): ("submission", job.key) for job in jobs})
-        for future in _completed(executor, futures):
+        for task in todo:
+            progress(0, None, f"preparing {task.student}")
+            try:
+                jobs = _submission_jobs(batch, task)
+            except Exception as exc:  # nbgrader refused the notebook (tampered metadata...)
+                batch.results[task.student].problems.append(
+                    f"nbgrader could not read it: {str(exc).splitlines()[0][:200]}")
+                continue
+            batch.waiting[task.student] = len(jobs)
+            batch.runs[task.student] = {}
+            futures.update({executor.submit(run_job, job): ("submission", job.key) for job in jobs})
+        for done, future in enumerate(_completed(executor, futures), start=1):
             kind, key = futures[future]
-            done += 1
-            progress(done, total, key)
+            progress(done, len(futures), key)
             _finish(batch, kind, key, future)
     finally:
         _close(executor)

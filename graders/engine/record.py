@@ -84,8 +84,8 @@ AUTOGRADE_STEPS = [ReplayJudged, IgnorePattern, ClearMetadataPreprocessor, Limit
 
 
 class Recorder:
-    """Writes one submission at a time into the gradebook through nbgrader (SQLite wants one
-    writer; PostgreSQL is fine with it too), then its feedback, then its journal entry."""
+    """Writes one submission at a time into the gradebook through nbgrader: SQLite wants one
+    writer, and PostgreSQL is fine with it too."""
 
     def __init__(self, root: Path, aid: str):
         self.root, self.aid = root, aid
@@ -94,20 +94,29 @@ class Recorder:
         self.api = nbgrader_api(config)
 
     def record(self, student: str, pending: dict[str, Pending]) -> str | None:
-        """Autograde and write feedback for one submission; a problem line, or None."""
+        """Autograde one submission through nbgrader; a problem line, or None."""
         for notebook, p in pending.items():
             PENDING[(student, notebook)] = p
         try:
             result = self.api.autograde(self.aid, student, force=True, create=True)
             if not result["success"]:
                 return f"nbgrader could not record it: {failure(result)}"
-            result = self.api.generate_feedback(self.aid, student, force=True)
-            if not result["success"]:
-                return f"feedback failed: {failure(result)}"
         finally:
             for notebook in pending:
                 PENDING.pop((student, notebook), None)
         return None
+
+
+def write_feedback(root: str, aid: str, students: list[str]) -> dict[str, str]:
+    """nbgrader's feedback for each student (run in a worker process once every grade is
+    recorded: it only reads the gradebook). Returns a problem line per student that failed."""
+    api = nbgrader_api(course_config(root))
+    problems = {}
+    for student in students:
+        result = api.generate_feedback(aid, student, force=True)
+        if not result["success"]:
+            problems[student] = f"feedback failed: {failure(result)}"
+    return problems
 
 
 def submission_digest(folder: Path) -> str:

@@ -20,16 +20,22 @@ from .judge import observations
 
 CACHE = Path(".academy") / "references"
 _PACKAGE = Path(__file__).resolve().parents[1]
+# What a kernel imports of the package, and the rewriting of test cells: a change elsewhere in
+# graders/ (the CLI, the hub) does not change a reference run.
+_KERNEL_CODE = ["checks", "instances.py", "sim", "engine/strip.py"]
 
 
 def source_key(root: Path, aid: str) -> str:
     """A digest of everything a reference run depends on: the source folder (notebooks and
     data), the grading package (checks, instances, simulators) and the number of variants."""
     digest = hashlib.sha256(os.environ.get("ACADEMY_VARIANTS", "").encode())
-    for base in (root / "source" / aid, _PACKAGE):
-        for path in sorted(p for p in base.rglob("*") if p.is_file()
-                           and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts):
-            digest.update(str(path.relative_to(base)).encode() + b"\0" + path.read_bytes())
+    paths = [(root, p) for p in sorted((root / "source" / aid).rglob("*"))]
+    for part in _KERNEL_CODE:
+        base = _PACKAGE / part
+        paths += [(_PACKAGE, p) for p in (sorted(base.rglob("*.py")) if base.is_dir() else [base])]
+    for base, path in paths:
+        if path.is_file() and "__pycache__" not in path.parts and ".ipynb_checkpoints" not in path.parts:
+            digest.update(path.relative_to(base).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -130,7 +130,10 @@ class DemoHub:
                 [str(Path(sys.executable).parent / "jupyterhub"), "-f",
                  str(DEPLOY / "jupyterhub_config.py")],
                 cwd=settings.state_dir, env=env, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True)
+                start_new_session=True,
+                # a hub started from a background job would inherit an ignored SIGINT and
+                # pass it on to the servers, which then ignore the hub's polite stop
+                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         self.wait_ready()
 
     @staticmethod
