@@ -27,7 +27,7 @@ from ..notebooks import notebooks_in
 from .export import question_columns, scores_for, write_csv
 from .plan import Task, plan
 from .record import Journal, Pending, Recorder, submission_digest, write_feedback
-from .reference import ReferenceStore, records_of
+from .reference import ReferenceStore, combined, records_of, split
 from .sandbox import Limits, sandbox_problem
 from .tasks import Job, Outcome, folder_files, observe_cells, run_job, student_env
 
@@ -100,6 +100,7 @@ class _Batch:
     waiting: dict[str, int] = field(default_factory=dict)  # student -> runs still out
     digests: dict[str, str] = field(default_factory=dict)
     ready: set[str] = field(default_factory=set)  # variants whose references are on disk
+    spans: dict[str, list] = field(default_factory=dict)  # reference job -> cells per variant
 
     def job(self, key: str, nb, files: dict[str, bytes], env: dict, problems=()) -> Job:
         return Job(key, nbformat.writes(nb), files, env, self.limits, self.sandboxed, list(problems))
@@ -126,16 +127,27 @@ def _submission_jobs(batch: _Batch, task: Task) -> list[Job]:
     return jobs
 
 
+REFERENCES_PER_KERNEL = 4  # variants per reference job: fewer kernel starts, still spread out
+
+
 def _reference_jobs(batch: _Batch, variants: dict[str, str]) -> list[Job]:
+    """Reference runs for the variants not cached, a few variants per kernel (see combined)."""
     source_dir = batch.root / "source" / batch.aid
     files, _ = folder_files(source_dir)
-    # The instructor's own solution is trusted: roomy limits, so that a loaded machine does not
-    # stop the run every student of the variant depends on.
-    limits = Limits(cell_seconds=max(4 * batch.limits.cell_seconds, 120),
-                    notebook_seconds=max(4 * batch.limits.notebook_seconds, 600))
-    return [Job(f"{v}/{nb_path.stem}", nbformat.writes(nbformat.read(nb_path, as_version=4)),
-                files, student_env(student, "record"), limits, batch.sandboxed)
-            for v, student in variants.items() for nb_path in notebooks_in(source_dir)]
+    pairs = sorted(variants.items())
+    groups = [pairs[i:i + REFERENCES_PER_KERNEL] for i in range(0, len(pairs), REFERENCES_PER_KERNEL)]
+    jobs = []
+    for group in groups:
+        # The instructor's own solution is trusted: roomy limits, so that a loaded machine
+        # does not stop the run every student of the variant depends on.
+        limits = Limits(cell_seconds=max(4 * batch.limits.cell_seconds, 120),
+                        notebook_seconds=len(group) * max(4 * batch.limits.notebook_seconds, 600))
+        for nb_path in notebooks_in(source_dir):
+            nb, spans = combined(nbformat.read(nb_path, as_version=4), [s for _, s in group])
+            batch.spans["+".join(v for v, _ in group)] = spans
+            jobs.append(Job(f"{'+'.join(v for v, _ in group)}/{nb_path.stem}", nbformat.writes(nb),
+                            files, student_env(group[0][1], "record"), limits, batch.sandboxed))
+    return jobs
 
 
 def _record(batch: _Batch, student: str) -> None:
@@ -297,10 +309,11 @@ def _finish(batch: _Batch, kind: str, key: str, future) -> None:
         if outcome.problems:
             raise AcademyError(f"the reference run of {batch.aid} ({owner}) did not complete: "
                                f"{outcome.problems[0]}")
-        batch.store.save(owner, notebook, records_of(nbformat.reads(outcome.notebook, as_version=4),
-                                                     batch.aid, notebook, owner))
-        if batch.store.has(owner):
-            batch.ready.add(owner)
+        executed = nbformat.reads(outcome.notebook, as_version=4)
+        for v, part in zip(owner.split("+"), split(executed, batch.spans[owner])):
+            batch.store.save(v, notebook, records_of(part, batch.aid, notebook, v))
+            if batch.store.has(v):
+                batch.ready.add(v)
         for student in [s for s, n in batch.waiting.items() if n == 0 and s in batch.runs]:
             if variant(batch.aid, student) in batch.ready:
                 _record(batch, student)

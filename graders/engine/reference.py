@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from ..errors import AcademyError
+from ..instances import STUDENT_ENV
 from ..notebooks import nbgrader_meta, notebooks_in, read
 from .judge import observations
 
@@ -90,3 +91,29 @@ class ReferenceStore:
 
 def source_notebooks(root: Path, aid: str) -> dict[str, object]:
     return {path.stem: read(path) for path in notebooks_in(root / "source" / aid)}
+
+
+def combined(nb, students: list[str]):
+    """One notebook that runs the source once per student (one per variant), switching the
+    student between copies, so several reference runs share one kernel start and its imports.
+    The source is the instructor's trusted code, and every copy re-runs it from the top.
+    Returns the notebook and, per copy, the slice of its cells."""
+    from nbformat.v4 import new_code_cell
+
+    out = nb.copy()
+    out.cells, spans = [], []
+    for student in students:
+        out.cells.append(new_code_cell(f"import os as _os\n_os.environ[{STUDENT_ENV!r}] = {student!r}"))
+        spans.append((len(out.cells), len(out.cells) + len(nb.cells)))
+        out.cells += [cell.copy() for cell in nb.cells]
+    return out, spans
+
+
+def split(executed, spans: list[tuple[int, int]]) -> list:
+    """The per-copy notebooks of a combined run, in order."""
+    parts = []
+    for start, end in spans:
+        part = executed.copy()
+        part.cells = executed.cells[start:end]
+        parts.append(part)
+    return parts
