@@ -8,6 +8,9 @@ from ..errors import AcademyError
 from ..notebooks import notebooks_in, read
 
 
+MAX_CELLS_FACTOR = 5  # a submission may add cells, not thousands (each costs recording time)
+
+
 @dataclass
 class Task:
     student: str
@@ -29,6 +32,7 @@ def plan(root: Path, aid: str) -> list[Task]:
     source = notebooks_in(root / "source" / aid)
     if not source:
         raise AcademyError(f"unknown assignment {aid!r}: no notebooks in source/{aid}")
+    sizes = {nb.name: len(read(nb).cells) for nb in source}
     submitted = root / "submitted"
     folders = sorted(submitted.glob(f"*/{aid}")) if submitted.is_dir() else []
     tasks = []
@@ -36,13 +40,21 @@ def plan(root: Path, aid: str) -> list[Task]:
         task = Task(folder.parent.name, folder)
         for nb in source:
             path = folder / nb.name
+            if path.is_symlink():  # it could point at anything on the grading machine
+                task.problems.append(f"{nb.name}: a symbolic link, not a notebook")
+                continue
             if not path.exists():
                 task.problems.append(f"missing notebook {nb.name}")
                 continue
             try:
-                read(path)
-                task.present += 1
+                cells = len(read(path).cells)
             except AcademyError as exc:
                 task.problems.append(f"{nb.name}: {str(exc).split(': ', 1)[-1]}")
+                continue
+            if cells > MAX_CELLS_FACTOR * sizes[nb.name] + 100:
+                task.problems.append(f"{nb.name}: {cells} cells, far more than the assignment's "
+                                     f"{sizes[nb.name]}; not a notebook to run unseen")
+                continue
+            task.present += 1
         tasks.append(task)
     return tasks

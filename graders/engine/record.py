@@ -60,6 +60,7 @@ class ReplayJudged(NbGraderPreprocessor):
         if len(ran) != len(nb.cells):
             raise AcademyError(f"{key[0]}/{key[1]}: the run does not match nbgrader's notebook")
         pending.verdicts = []
+        unfinished = None  # a cell since the last test that was stopped before its end
         for i, (cell, done) in enumerate(zip(nb.cells, ran)):
             if cell.cell_type != "code":
                 continue
@@ -69,13 +70,20 @@ class ReplayJudged(NbGraderPreprocessor):
             if done.source != expect:
                 raise AcademyError(f"{key[0]}/{key[1]}: cell {i} differs from the run")
             cell.execution_count = done.get("execution_count")
-            if test:
-                verdict = judge_cell(done, meta["grade_id"], pending.records.get(meta["grade_id"], []),
-                                     pending.ran[i], pending.stopped)
-                pending.verdicts.append(verdict)
-                cell.outputs = verdict.outputs()
-            else:
+            if not test:
                 cell.outputs = done.outputs
+                unfinished = unfinished if pending.ran[i] else (unfinished or i + 1)
+                continue
+            # A question's work must run to its end: code stopped at the time limit before
+            # this test (a loop after the graded function) costs the question.
+            ran = pending.ran[i] and unfinished is None
+            stopped = (pending.stopped if unfinished is None else
+                       f"cell {unfinished}, before this test, was stopped before its end ({pending.stopped})")
+            verdict = judge_cell(done, meta["grade_id"], pending.records.get(meta["grade_id"], []),
+                                 ran, stopped)
+            pending.verdicts.append(verdict)
+            cell.outputs = verdict.outputs()
+            unfinished = None
         return nb, resources
 
 
