@@ -127,6 +127,8 @@ def _submission_jobs(batch: _Batch, task: Task) -> list[Job]:
     return jobs
 
 
+CONNECT_SECONDS = 10  # to reach a Dask scheduler
+FEEDBACK_PER_PROCESS = 4  # fewer students than this per worker: write feedback in this process
 REFERENCES_PER_KERNEL = 4  # variants per reference job: fewer kernel starts, still spread out
 
 
@@ -178,7 +180,7 @@ def _executor(workers: int, scheduler: str | None):
         except ImportError:
             raise AcademyError("--scheduler needs Dask: pip install 'dask[distributed]'") from None
         try:
-            return Client(scheduler, timeout=30, set_as_default=False)
+            return Client(scheduler, timeout=CONNECT_SECONDS, set_as_default=False)
         except OSError as exc:
             raise AcademyError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
     return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
@@ -216,6 +218,15 @@ def grade_assignment(root: Path | str, aid: str, csv_path: Path | None = None, *
     if sandbox and not scheduler and (why := sandbox_problem()):
         raise AcademyError(f"cannot sandbox student code: {why} (or pass --unsafe-no-sandbox "
                            "to grade without isolation, only for trusted notebooks)")
+    executor = _executor(workers, scheduler)  # first: an unreachable scheduler fails fast
+    try:
+        return _grade(root, aid, manifest, tasks, executor, csv_path, workers, sandbox, force,
+                      progress)
+    finally:
+        _close(executor)
+
+
+def _grade(root, aid, manifest, tasks, executor, csv_path, workers, sandbox, force, progress):
     register_assignment(root, aid)
     batch = _Batch(root, aid, _limits(manifest), sandbox, ReferenceStore(root, aid),
                    Recorder(root, aid), Journal(root, aid))
@@ -225,7 +236,7 @@ def grade_assignment(root: Path | str, aid: str, csv_path: Path | None = None, *
         variants.setdefault(variant(aid, task.student), task.student)
     batch.ready = {v for v in variants if batch.store.has(v)}
     references = _reference_jobs(batch, {v: s for v, s in variants.items() if v not in batch.ready})
-    _run(batch, references, todo, workers, scheduler, progress)
+    _run(batch, executor, references, todo, progress)
     results = [batch.results[t.student] for t in tasks]
     progress(1, 1, "feedback")
     _feedback(batch, [r for r in results if r.graded], workers)
@@ -243,8 +254,8 @@ def _still_to_grade(batch: _Batch, task: Task, force: bool) -> bool:
         return False
     batch.digests[task.student] = digest = submission_digest(task.folder)
     entry = None if force else batch.journal.done(task.student, digest)
-    if entry is None:
-        return True
+    if entry is None or not (batch.root / "autograded" / task.student / batch.aid).is_dir():
+        return True  # new, changed, forced, or its autograded copy is gone
     result.scores, result.problems = entry["scores"], entry["problems"]
     result.graded = result.reused = True
     return False
@@ -257,42 +268,42 @@ def _feedback(batch: _Batch, graded: list[SubmissionResult], workers: int) -> No
         batch.root / "feedback" / r.student / batch.aid).is_dir()]
     if not students:
         return
-    chunks = [students[i::workers] for i in range(min(workers, len(students)))]
-    with ProcessPoolExecutor(len(chunks), mp_context=get_context("spawn")) as pool:
-        for problems in pool.map(write_feedback, [str(batch.root)] * len(chunks),
-                                 [batch.aid] * len(chunks), chunks):
-            for student, problem in problems.items():
-                batch.results[student].problems.append(problem)
+    # A worker process costs a second or two to start: worth it from about eight students up.
+    count = max(1, min(workers, len(students) // FEEDBACK_PER_PROCESS))
+    chunks = [students[i::count] for i in range(count)]
+    if count == 1:
+        found = [write_feedback(str(batch.root), batch.aid, students)]
+    else:
+        with ProcessPoolExecutor(count, mp_context=get_context("spawn")) as pool:
+            found = list(pool.map(write_feedback, [str(batch.root)] * count, [batch.aid] * count, chunks))
+    for problems in found:
+        for student, problem in problems.items():
+            batch.results[student].problems.append(problem)
 
 
-def _run(batch: _Batch, references: list[Job], todo: list[Task], workers: int,
-         scheduler: str | None, progress) -> None:
+def _run(batch: _Batch, executor, references: list[Job], todo: list[Task], progress) -> None:
     """Run every job; judge and record each submission as soon as its runs and its variant's
     reference are in. Reference runs go first; each submission is sanitized and sent while
     the workers already run."""
     if not references and not todo:
         return
     progress(0, None, "starting workers")
-    executor = _executor(workers, scheduler)
-    try:
-        futures = {executor.submit(run_job, job): ("reference", job.key) for job in references}
-        for task in todo:
-            progress(0, None, f"preparing {task.student}")
-            try:
-                jobs = _submission_jobs(batch, task)
-            except Exception as exc:  # nbgrader refused the notebook (tampered metadata...)
-                batch.results[task.student].problems.append(
-                    f"nbgrader could not read it: {str(exc).splitlines()[0][:200]}")
-                continue
-            batch.waiting[task.student] = len(jobs)
-            batch.runs[task.student] = {}
-            futures.update({executor.submit(run_job, job): ("submission", job.key) for job in jobs})
-        for done, future in enumerate(_completed(executor, futures), start=1):
-            kind, key = futures[future]
-            progress(done, len(futures), key)
-            _finish(batch, kind, key, future)
-    finally:
-        _close(executor)
+    futures = {executor.submit(run_job, job): ("reference", job.key) for job in references}
+    for task in todo:
+        progress(0, None, f"preparing {task.student}")
+        try:
+            jobs = _submission_jobs(batch, task)
+        except Exception as exc:  # nbgrader refused the notebook (tampered metadata...)
+            batch.results[task.student].problems.append(
+                f"nbgrader could not read it: {str(exc).splitlines()[0][:200]}")
+            continue
+        batch.waiting[task.student] = len(jobs)
+        batch.runs[task.student] = {}
+        futures.update({executor.submit(run_job, job): ("submission", job.key) for job in jobs})
+    for done, future in enumerate(_completed(executor, futures), start=1):
+        kind, key = futures[future]
+        progress(done, len(futures), key)
+        _finish(batch, kind, key, future)
 
 
 def _finish(batch: _Batch, kind: str, key: str, future) -> None:
