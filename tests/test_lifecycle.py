@@ -38,10 +38,10 @@ def fabricate(course: Path, aid: str, every_kind: bool) -> dict[str, set[str] | 
     first = min(right, key=lambda g: int(question(g)[1:]))
     q1 = {g for g in tests if question(g) == question(first)}
     kinds = {"s0-unsolved": ({}, set()), "s1-correct": (right, tests),
-             "s2-partial": ({first: right[first]}, q1),
-             "s3-wrong": ({g: s.replace(STUB, "return None") for g, s in released.items()}, set())}
+             "s2-partial": ({first: right[first]}, q1)}
     if every_kind:
-        kinds |= {"s4-raising": ({g: s.replace(STUB, "raise ValueError('a bug')")
+        kinds |= {"s3-wrong": ({g: s.replace(STUB, "return None") for g, s in released.items()}, set()),
+                  "s4-raising": ({g: s.replace(STUB, "raise ValueError('a bug')")
                                   for g, s in released.items()}, set()),
                   "s5-looping": ({**right, first: released[first].replace(
                       STUB, "while True:\n        pass")}, tests - q1)}
@@ -63,8 +63,8 @@ def points_of(course: Path, aid: str) -> dict[str, float]:
 
 @pytest.mark.parametrize("aid", MODULES)
 def test_grade_fabricated_submissions(course, aid):
-    """Every module: unsolved (the release as fetched), correct, partial and wrong. The pilots
-    also: raising, looping past the cell limit, corrupt JSON and a missing notebook."""
+    """Every module: unsolved (the release as fetched), correct and partial. The pilots also:
+    wrong, raising, looping past the cell limit, corrupt JSON and a missing notebook."""
     # The short cell limit is what makes the pilots' looping submission quick to stop; other
     # modules keep a roomy one, so a slow import on a loaded machine is not a failure.
     set_limits(course, aid, CELL_SECONDS if aid in PILOTS else 60, 120)
