@@ -236,7 +236,7 @@ def set_limits(course: Path, aid: str) -> None:
 
 def grade_batch(aid: str, course: Path) -> Batch:
     course.mkdir()
-    copy_course(ROOT, course)
+    copy_course(ROOT, course, gradebook=True)
     set_limits(course, aid)
     right, stub = solutions(course, aid), stubs(course, aid)
     first = sorted(right)[0]
