@@ -38,6 +38,7 @@ class SolvedNotebook:
     def __init__(self, path: Path):
         self.path = Path(path)
         self.test_cells: dict[str, str] = {}
+        self.visible_tests = _visible_tests(self.path)
         self.namespace: dict = {"__name__": "__main__"}
         with _as_in_jupyter(self.path.parent):
             for cell in nbformat.read(self.path, as_version=4).cells:
@@ -49,14 +50,24 @@ class SolvedNotebook:
                 else:
                     self._exec(meta.get("grade_id", cell.get("id")), cell.source, self.namespace)
 
-    def run_test(self, grade_id: str, substitutes: dict) -> None:
-        """Run one test cell with `substitutes` (name -> object) in place of the notebook's."""
+    def run_test(self, grade_id: str, substitutes: dict, visible_only: bool = False) -> None:
+        """Run one test cell with `substitutes` (name -> object) in place of the notebook's;
+        with `visible_only`, the cell as the release shows it (hidden tests removed)."""
         namespace = {**self.namespace, **substitutes}
+        source = (self.visible_tests if visible_only else self.test_cells)[grade_id]
         with _as_in_jupyter(self.path.parent):
-            self._exec(grade_id, self.test_cells[grade_id], namespace)
+            self._exec(grade_id, source, namespace)
 
     def _exec(self, cell_name: str, source: str, namespace: dict) -> None:
         exec(compile(source, f"{self.path.name}:{cell_name}", "exec"), namespace)
+
+
+def _visible_tests(source: Path) -> dict[str, str]:
+    """The test cells of the release notebook beside this source (what a student runs)."""
+    release = source.parents[2] / "release" / source.parent.name / source.name
+    return {cell.metadata["nbgrader"]["grade_id"]: cell.source
+            for cell in nbformat.read(release, as_version=4).cells
+            if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade")}
 
 
 @functools.cache
@@ -69,15 +80,26 @@ class AnswerTable:
     """The answer table of one module. Subclass it (as ``TestAnswers``) with ``notebook`` (the
     solved source's path), ``students`` (None is the public variant), and ``correct`` and
     ``near_misses``: {grade_id: {label: {name: substitute}}}. The reference, every correct
-    answer and every near miss then run under each student's variant."""
+    answer and every near miss then run under each student's variant.
+
+    ``named_mistakes`` ({grade_id: {label: (substitutes, words)}}) are the mistakes the
+    module's text warns about: each must fail the release's visible tests (the public
+    variant) with a message containing ``words``."""
     notebook: Path
     students: list[str | None] = [None]
     correct: dict = {}
     near_misses: dict = {}
+    named_mistakes: dict = {}
 
     def pytest_generate_tests(self, metafunc):
         if "student" in metafunc.fixturenames:
             metafunc.parametrize("student", self.students, ids=lambda s: s or "public")
+        if "named_words" in metafunc.fixturenames:
+            metafunc.parametrize("grade_id, substitutes, named_words", [
+                pytest.param(grade_id, subs, words, id=f"{grade_id.removesuffix('-test')}:{label}")
+                for grade_id, answers in self.named_mistakes.items()
+                for label, (subs, words) in answers.items()])
+            return
         table = {"test_correct_answer_passes": self.correct,
                  "test_near_miss_fails_a_check": self.near_misses}.get(metafunc.function.__name__)
         if table is not None:
@@ -113,3 +135,12 @@ class AnswerTable:
     def test_near_miss_fails_a_check(self, solved, grade_id, substitutes):
         with pytest.raises(AssertionError):
             solved.run_test(grade_id, substitutes)
+
+    def test_named_mistake_fails_a_visible_test_that_names_it(self, monkeypatch, grade_id,
+                                                               substitutes, named_words):
+        monkeypatch.delenv(instances.VARIANTS_ENV, raising=False)
+        monkeypatch.delenv(instances.STUDENT_ENV, raising=False)
+        solved = solved_notebook(self.notebook)
+        with pytest.raises(AssertionError) as caught:
+            solved.run_test(grade_id, substitutes, visible_only=True)
+        assert named_words in str(caught.value), str(caught.value)

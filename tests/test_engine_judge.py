@@ -156,3 +156,17 @@ def test_a_cell_that_did_not_finish_fails(monkeypatch):
     verdict = judge_cell(_cell(), "q", records, False, "cell 7 ran past the 5 s cell limit")
     assert not verdict.passed and "cell 7 ran past" in verdict.reason
     assert verdict.outputs()[0]["output_type"] == "error"
+
+
+def test_a_known_mistake_is_named_by_the_grader_as_in_the_kernel(monkeypatch):
+    def call(answer):
+        return lambda: checks.close(answer, 2, abs=0.01, what="iterations for N = 8",
+                                    mistakes={"floor instead of round": 1}, hint="round it")
+    records = _recorded(monkeypatch, call(2))
+    floored = judge_cell(_cell(_observed(monkeypatch, "close", 1)), "q", records, True)
+    assert not floored.passed and "Likely mistake: floor instead of round." in floored.reason
+    other = judge_cell(_cell(_observed(monkeypatch, "close", 5)), "q", records, True)
+    assert not other.passed and "Likely mistake" not in other.reason
+    with pytest.raises(checks.CheckFailed) as kernel:
+        call(1)()
+    assert floored.reason == str(kernel.value)

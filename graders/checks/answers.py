@@ -110,10 +110,10 @@ EQUAL = Check("equal", observe, judge_equal)
 
 
 def equal(actual: Any, expected: Any, *, hint: str, ignore_case: bool = False,
-          what: str = "your answer") -> None:
+          what: str = "your answer", mistakes: Mapping[str, Any] | None = None) -> None:
     """Pass when ``actual`` equals ``expected`` as plain data (tuples equal lists, 3 == 3.0,
     but True is not 1). ``ignore_case`` also ignores surrounding spaces in strings."""
-    EQUAL(actual, expected, {"ignore_case": ignore_case}, what=what, hint=hint)
+    EQUAL(actual, expected, {"ignore_case": ignore_case}, what=what, hint=hint, mistakes=mistakes)
 
 
 # --- sets and sequences ------------------------------------------------------------------
@@ -149,8 +149,8 @@ def judge_sequence(observed: dict, reference: dict, spec: dict) -> Verdict:
         return Verdict.fail(expectation, f"{len(got)} item(s)")
     for i, (a, b) in enumerate(zip(got, want)):
         if not _same(a, b):
-            return Verdict.fail(expectation, f"{_given(a)} at position {i} (counting from 0)",
-                                "the first item that differs")
+            return Verdict.fail(expectation, f"{_given(a)} at position {i}",
+                                "the first item that differs, counting from 0")
     return Verdict.ok()
 
 
@@ -158,14 +158,16 @@ SAME_SET = Check("same_set", observe_collection, judge_set)
 SEQUENCE = Check("sequence", observe_collection, judge_sequence)
 
 
-def same_set(actual: Any, expected: Any, *, hint: str, what: str = "your answer") -> None:
+def same_set(actual: Any, expected: Any, *, hint: str, what: str = "your answer",
+             mistakes: Mapping[str, Any] | None = None) -> None:
     """Pass when ``actual`` holds the same distinct items as ``expected``, in any order."""
-    SAME_SET(actual, expected, {}, what=what, hint=hint)
+    SAME_SET(actual, expected, {}, what=what, hint=hint, mistakes=mistakes)
 
 
-def sequence(actual: Any, expected: Any, *, hint: str, what: str = "your answer") -> None:
+def sequence(actual: Any, expected: Any, *, hint: str, what: str = "your answer",
+             mistakes: Mapping[str, Any] | None = None) -> None:
     """Pass when ``actual`` holds the items of ``expected`` in the same order."""
-    SEQUENCE(actual, expected, {}, what=what, hint=hint)
+    SEQUENCE(actual, expected, {}, what=what, hint=hint, mistakes=mistakes)
 
 
 # --- tables ------------------------------------------------------------------------------
@@ -230,13 +232,15 @@ TABLE = Check("table", observe_table, judge_table)
 
 
 def table(actual: Any, expected: Any, *, hint: str, key: str | None = None, rel: float = 0.0,
-          abs: float = 0.0, what: str = "your table") -> None:
+          abs: float = 0.0, what: str = "your table",
+          mistakes: Mapping[str, Any] | None = None) -> None:
     """Pass when ``actual`` (list of dicts or a DataFrame) has the rows of ``expected``.
 
     With ``key`` rows are matched by that column in any order, otherwise in order. Numeric
     cells are compared with the tolerance rule of :func:`close` when ``rel`` or ``abs`` is set.
     """
-    TABLE(actual, expected, {"key": key, "rel": rel, "abs": abs}, what=what, hint=hint)
+    TABLE(actual, expected, {"key": key, "rel": rel, "abs": abs}, what=what, hint=hint,
+          mistakes=mistakes)
 
 
 # --- validity ----------------------------------------------------------------------------

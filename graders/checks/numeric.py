@@ -52,7 +52,7 @@ def _tolerance_text(spec: dict) -> str:
     parts = []
     rel = spec.get("rel")
     if rel:
-        parts.append(f"{rel * 100:g}%" if rel >= 1e-3 else f"a relative {rel:g}")
+        parts.append(f"{rel * 100:g}%" if rel >= 1e-3 else f"rounding error ({rel:g} of its size)")
     if spec.get("abs"):
         parts.append(f"±{spec['abs']:g}{unit}")
     return " or ".join(parts) if parts else "exactly"
@@ -114,7 +114,8 @@ CLOSE = Check("close", observe, judge)
 
 
 def close(actual: Any, expected: Any, *, hint: str, rel: float | None = None, abs: float = 0.0,
-          unit: str = "", what: str = "your answer") -> None:
+          unit: str = "", what: str = "your answer",
+          mistakes: Mapping[str, Any] | None = None) -> None:
     """Pass when ``actual`` is a number (array, or dict of numbers) within tolerance of
     ``expected``: |actual - expected| <= max(abs, rel * |expected|).
 
@@ -127,4 +128,5 @@ def close(actual: Any, expected: Any, *, hint: str, rel: float | None = None, ab
         raise ValueError("tolerances must be non-negative")
     if not _is_number(expected) and "bad" in observe(expected):
         raise TypeError(f"the reference is not numeric: {describe(expected)}")
-    CLOSE(actual, expected, {"rel": rel, "abs": abs, "unit": unit}, what=what, hint=hint)
+    CLOSE(actual, expected, {"rel": rel, "abs": abs, "unit": unit}, what=what, hint=hint,
+          mistakes=mistakes)

@@ -160,10 +160,12 @@ STATEVECTOR = Check("statevector", observe_quantum, judge_statevector)
 
 
 def statevector(actual: Any, expected: Any, *, hint: str, up_to_phase: bool = True,
-                atol: float = DEFAULT_ATOL, what: str = "your state") -> None:
+                atol: float = DEFAULT_ATOL, what: str = "your state",
+                mistakes: Mapping[str, Any] | None = None) -> None:
     """Pass when ``actual`` (Statevector, amplitudes, or a measurement-free circuit run from
     |0...0>) is the state ``expected``, up to a global phase unless ``up_to_phase=False``."""
-    STATEVECTOR(actual, expected, {"up_to_phase": up_to_phase, "atol": atol}, what=what, hint=hint)
+    STATEVECTOR(actual, expected, {"up_to_phase": up_to_phase, "atol": atol}, what=what, hint=hint,
+                mistakes=mistakes)
 
 
 # --- operators ---------------------------------------------------------------------------
@@ -207,10 +209,12 @@ OPERATOR = Check("operator", observe_quantum, judge_operator)
 
 
 def operator(actual: Any, expected: Any, *, hint: str, up_to_phase: bool = True,
-             atol: float = DEFAULT_ATOL, what: str = "your circuit") -> None:
+             atol: float = DEFAULT_ATOL, what: str = "your circuit",
+             mistakes: Mapping[str, Any] | None = None) -> None:
     """Pass when ``actual`` (circuit, gate, Operator or matrix) implements ``expected``, up
     to a global phase unless ``up_to_phase=False``."""
-    OPERATOR(actual, expected, {"up_to_phase": up_to_phase, "atol": atol}, what=what, hint=hint)
+    OPERATOR(actual, expected, {"up_to_phase": up_to_phase, "atol": atol}, what=what, hint=hint,
+             mistakes=mistakes)
 
 
 # --- counts ------------------------------------------------------------------------------
@@ -289,11 +293,12 @@ COUNTS = Check("counts", observe_counts, judge_counts, observe_reference=observe
 
 
 def counts(actual: Any, expected: Any, *, hint: str, shots: int | None = None,
-           alpha: float = 1e-9, what: str = "your counts") -> None:
+           alpha: float = 1e-9, what: str = "your counts",
+           mistakes: Mapping[str, Any] | None = None) -> None:
     """Pass when counts ``actual`` are consistent with distribution ``expected`` (a dict of
     probabilities or a Statevector). An honest sampler fails with probability at most
     ``alpha`` whatever its seed (see :func:`l1_bound`); outcomes of probability zero fail."""
-    COUNTS(actual, expected, {"shots": shots, "alpha": alpha}, what=what, hint=hint)
+    COUNTS(actual, expected, {"shots": shots, "alpha": alpha}, what=what, hint=hint, mistakes=mistakes)
 
 
 # --- resources ---------------------------------------------------------------------------

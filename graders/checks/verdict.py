@@ -1,8 +1,8 @@
 """Verdicts, the one way a check fails in a student's kernel, and the three modes a check
 runs in (``ACADEMY_CHECK_MODE``):
 
-- unset (a student's own kernel, nbval, `academy check`): observe and judge in place, raise
-  :class:`CheckFailed` on a wrong answer;
+- unset (a student's own kernel, nbval, `academy check`): observe and judge in place, print
+  one ``✔`` line on a right answer and raise :class:`CheckFailed` on a wrong one;
 - ``observe`` (a submission under `academy grade`): the grader has rewritten the test cells to
   call :func:`observe` with the student's result only; it is sent out as data and judged by the
   grader's own process. Nothing is judged in the kernel;
@@ -15,10 +15,11 @@ from __future__ import annotations
 import base64
 import json
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
-REPR_LIMIT = 60
+REPR_LIMIT = 120
 MODE_ENV = "ACADEMY_CHECK_MODE"
 OBSERVATION_MIME = "application/vnd.academy.observation+json"
 REGISTRY: dict[str, "Check"] = {}
@@ -34,6 +35,7 @@ class Verdict:
 
     passed: bool
     message: str = ""
+    mistake: str = ""  # the known mistake the answer matches, worded for the student
 
     @classmethod
     def ok(cls) -> "Verdict":
@@ -45,12 +47,22 @@ class Verdict:
         return cls(False, text + (f" ({why})" if why else ""))
 
 
+def failure_text(what: str, message: str, hint: str, mistake: str = "") -> str:
+    """The one wording of a failed check, in the kernel and in the grader's feedback."""
+    named = f"\nLikely mistake: {mistake.rstrip('.')}." if mistake else ""
+    return f"{what}: {message}.{named}\nHint: {hint}"
+
+
+def passed_text(what: str) -> str:
+    return f"✔ {what}"
+
+
 class CheckFailed(AssertionError):
     """Raised in the kernel when a check fails: nbgrader counts the test cell as failed."""
 
-    def __init__(self, what: str, message: str, hint: str):
-        self.what, self.detail, self.hint = what, message, hint
-        super().__init__(f"{what}: {message}.\nHint: {hint}")
+    def __init__(self, what: str, message: str, hint: str, mistake: str = ""):
+        self.what, self.detail, self.hint, self.mistake = what, message, hint, mistake
+        super().__init__(failure_text(what, message, hint, mistake))
 
 
 @dataclass(frozen=True)
@@ -66,19 +78,39 @@ class Check:
     def __post_init__(self) -> None:
         REGISTRY[self.name] = self
 
-    def __call__(self, actual: Any, expected: Any, spec: dict, *, what: str, hint: str) -> None:
+    def verdict(self, observed: Any, reference: Any, spec: dict) -> Verdict:
+        """Judge; a wrong answer that passes against one of the spec's known mistakes (the
+        answer that mistake gives, recorded like the reference) is named in the verdict."""
+        verdict = self.judge(observed, reference, spec)
+        if verdict.passed:
+            return verdict
+        for label, wrong in spec.get("mistakes") or ():
+            try:
+                if self.judge(observed, wrong, spec).passed:
+                    return replace(verdict, mistake=str(label))
+            except Exception:  # a mistake of another shape than the answer: not this one
+                continue
+        return verdict
+
+    def __call__(self, actual: Any, expected: Any, spec: dict, *, what: str, hint: str,
+                 mistakes: Mapping[str, Any] | None = None) -> None:
         if not isinstance(hint, str) or not hint.strip():
             raise TypeError("every check needs a non-empty hint= for the student")
         mode = os.environ.get(MODE_ENV)
         if mode == "observe":  # a grader rewrites test cells; a stray call still only observes
             return emit({"check": self.name, "observed": self.observe(actual)})
         observed = self.observe(actual)
-        reference = (self.observe_reference or self.observe)(expected)
-        verdict = self.judge(observed, reference, spec)
+        observe_reference = self.observe_reference or self.observe
+        reference = observe_reference(expected)
+        if mistakes:
+            spec = {**spec, "mistakes": [[str(label), observe_reference(wrong)]
+                                         for label, wrong in mistakes.items()]}
+        verdict = self.verdict(observed, reference, spec)
         if mode == "record":
             emit(record(self.name, observed, reference, spec, what, hint))
         if not verdict.passed:
-            raise CheckFailed(what, verdict.message, hint)
+            raise CheckFailed(what, verdict.message, hint, verdict.mistake)
+        print(passed_text(what))
 
 
 def record(name: str, observed: Any, reference: Any, spec: dict, what: str, hint: str) -> dict:
@@ -115,14 +147,36 @@ def observe(name: str, actual: Any) -> None:
     emit({"check": name, "observed": observed})
 
 
+def _readable(value: Any, depth: int = 0) -> Any:
+    """The value as a student would write it: NumPy scalars as Python ones (``'0000'``, not
+    ``np.str_('0000')``), inside lists, tuples and dicts too."""
+    import numpy as np
+
+    if isinstance(value, np.generic):
+        return value.item()
+    if depth > 3 or (isinstance(value, (list, tuple, dict)) and len(value) > 10_000):
+        return value
+    if isinstance(value, (list, tuple)):
+        items = [_readable(v, depth + 1) for v in value]
+        return items if isinstance(value, list) else tuple(items)
+    if isinstance(value, dict):
+        return {_readable(k, depth + 1): _readable(v, depth + 1) for k, v in value.items()}
+    return value
+
+
 def describe(value: Any) -> str:
-    """A short, student-facing description of a value: its type and a truncated repr."""
+    """A short, student-facing description of a value: its type and its repr, shortened in
+    the middle so that both ends (often the number that matters) stay visible."""
     if value is None:
         return "None (did the function `return` its result?)"
     kind = type(value).__name__
-    text = repr(value)
+    try:
+        text = repr(_readable(value))
+    except Exception:  # a hostile __repr__: the type is enough
+        text = "(unprintable)"
     if len(text) > REPR_LIMIT:
-        text = text[: REPR_LIMIT - 3] + "..."
+        half = (REPR_LIMIT - 5) // 2
+        text = f"{text[:half]} ... {text[-half:]}"
     article = "an" if kind[:1].lower() in "aeiou" else "a"
     return f"{article} {kind} {text}"
 

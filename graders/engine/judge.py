@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from nbformat.v4 import new_output
 
-from ..checks.verdict import OBSERVATION_MIME, REGISTRY
+from ..checks.verdict import OBSERVATION_MIME, REGISTRY, failure_text, passed_text
 
 MAX_OBSERVATION_CHARS = 4_000_000
 
@@ -84,13 +84,13 @@ def _judge_one(observation, record: dict):
     if not isinstance(observation, dict) or observation.get("check") != record["check"]:
         return False, f"{what}: the test did not receive a readable result.\nHint: {hint}"
     try:
-        verdict = REGISTRY[record["check"]].judge(observation.get("observed"), record["reference"],
-                                                  _spec(record))
+        verdict = REGISTRY[record["check"]].verdict(observation.get("observed"), record["reference"],
+                                                    _spec(record))
     except Exception as exc:  # malformed data that the judge could not read
         return False, f"{what}: your result could not be judged ({type(exc).__name__}).\nHint: {hint}"
     if verdict.passed:
-        return True, f"✔ {what}"
-    return False, f"{what}: {verdict.message}.\nHint: {hint}"
+        return True, passed_text(what)
+    return False, failure_text(what, verdict.message, hint, verdict.mistake)
 
 
 def judge_cell(cell, grade_id: str, records: list[dict], ran: bool, stopped: str = "") -> CellVerdict:
