@@ -1,7 +1,8 @@
 """The `academy` command: a table of contents of the library, one subcommand per verb.
 
 Every subcommand delegates to a library function; this module only parses arguments and
-prints. Bad input ends with one line on stderr and exit code 2.
+prints. Bad input ends with one line on stderr and exit code 2; a fault of the grader's own
+(the gradebook unreachable, a lost worker) with one line and exit code 3.
 """
 from __future__ import annotations
 
@@ -250,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     except AcademyError as exc:
         for line in getattr(exc, "problems", None) or [str(exc)]:
             err.print(f"academy: error: {line}", markup=False, highlight=False, soft_wrap=True)
-        return 2
+        return exc.exit_code
     except KeyboardInterrupt:
         err.print("academy: interrupted")
         return 130

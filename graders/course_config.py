@@ -50,6 +50,18 @@ def db_url(root: Path) -> str:
     return os.environ.get("ACADEMY_DB_URL") or f"sqlite:///{root / 'gradebook.db'}"
 
 
+def gradebook(root: Path | str):
+    """nbgrader's Gradebook of the course at ``root`` (a context manager), after the checks
+    every opening needs: alembic on PATH (nbgrader makes a new gradebook with it) and no
+    half-made SQLite file."""
+    from nbgrader.api import Gradebook
+
+    ensure_tools_on_path()
+    url = db_url(Path(root).resolve())
+    check_gradebook(url)
+    return Gradebook(url)
+
+
 def configure(c: Config, root: Path | str, cell_seconds: int = DEFAULT_CELL_SECONDS) -> Config:
     """Apply the course settings to a traitlets Config and return it."""
     root = Path(root).resolve()

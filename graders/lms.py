@@ -23,11 +23,11 @@ maximum of each question is in its column name, since a Moodle CSV has no row fo
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
+import io
 from pathlib import Path
 
-from .course_config import check_gradebook, db_url, ensure_tools_on_path
+from .course_config import db_url, gradebook
+from .files import atomic_write
 from .engine.export import question_columns, scores_for
 from .errors import AcademyError
 
@@ -37,15 +37,11 @@ MOODLE_LEAD = ["First name", "Last name", "ID number", "Email address"]
 
 
 def _students(root: Path):
-    from nbgrader.api import Gradebook
-
-    ensure_tools_on_path()
     url = db_url(root)
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         raise AcademyError(f"no gradebook at {url.removeprefix('sqlite:///')}: import the "
                            "roster and grade first")  # and do not create an empty one
-    check_gradebook(url)
-    with Gradebook(url) as gb:
+    with gradebook(root) as gb:
         students = [(s.id, s.first_name or "", s.last_name or "", s.email or "")
                     for s in gb.students]
     if not students:
@@ -101,13 +97,7 @@ def export_lms(root: Path | str, aid: str, fmt: str, out: Path | None = None) ->
     exports/<aid>-<fmt>.csv in the course directory."""
     rows = lms_table(root, aid, fmt)
     path = Path(out) if out else Path(root).resolve() / "exports" / f"{aid}-{fmt}.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-            csv.writer(fh).writerows(rows)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    text = io.StringIO(newline="")
+    csv.writer(text).writerows(rows)
+    atomic_write(path, text.getvalue(), newline="")
     return path

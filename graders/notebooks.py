@@ -45,6 +45,12 @@ def nbgrader_meta(cell) -> dict:
     return cell.get("metadata", {}).get("nbgrader", {})
 
 
+def is_test_cell(cell) -> bool:
+    """An autograded test cell: graded code that is not a solution (an answer cell)."""
+    meta = nbgrader_meta(cell)
+    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
 def questions(nb) -> list[Question]:
     """The graded cells in notebook order."""
     out = []

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .course_config import check_gradebook, db_url, ensure_tools_on_path
+from .course_config import gradebook
 from .errors import AcademyError
 
 COLUMNS = ("id", "first_name", "last_name", "email")
@@ -81,14 +81,9 @@ def read_roster(path: Path) -> list[Student]:
 def import_roster(root: Path, path: Path) -> tuple[int, int]:
     """Add or update every student of the roster in the gradebook of the course at ``root``;
     return (added, updated)."""
-    from nbgrader.api import Gradebook
-
     students = read_roster(path)
-    ensure_tools_on_path()  # nbgrader makes a new gradebook with alembic
-    url = db_url(Path(root).resolve())
-    check_gradebook(url)
     added = updated = 0
-    with Gradebook(url) as gb:
+    with gradebook(root) as gb:
         known = {s.id for s in gb.students}
         for s in students:
             gb.update_or_create_student(s.id, first_name=s.first_name,

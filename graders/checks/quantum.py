@@ -21,6 +21,10 @@ import numpy as np
 from .verdict import Check, Verdict, bad
 
 DEFAULT_ATOL = 1e-6
+# A circuit observed for a state or an operator is simulated by the judge: first its width
+# must be the reference's and its length at most this many top-level instructions, so that
+# what a submission can make the judge compute is bounded by the task, not by the student.
+MAX_INSTRUCTIONS = 20_000
 
 
 # --- observing ---------------------------------------------------------------------------
@@ -94,13 +98,26 @@ def _reverse_qubits(arr: np.ndarray) -> np.ndarray:
 
 # --- statevectors ------------------------------------------------------------------------
 
-def _state(observed: dict) -> np.ndarray | str:
+def _simulable(observed: dict, qubits: int | None):
+    """The observed circuit if it has no measurements, ``qubits`` qubits (when given) and at
+    most MAX_INSTRUCTIONS instructions; else a description of what is wrong with it."""
+    circuit = _unitary_circuit(observed)
+    if isinstance(circuit, str):
+        return circuit
+    if qubits is not None and circuit.num_qubits != qubits:
+        return f"a circuit on {circuit.num_qubits} qubits where the task has {qubits}"
+    if len(circuit.data) > MAX_INSTRUCTIONS:
+        return f"a circuit of {len(circuit.data):,} instructions, more than the {MAX_INSTRUCTIONS:,} judged"
+    return circuit
+
+
+def _state(observed: dict, qubits: int | None = None) -> np.ndarray | str:
     if "bad" in observed:
         return observed["bad"]
     if "qpy" in observed:
         from qiskit.quantum_info import Statevector
 
-        circuit = _unitary_circuit(observed)
+        circuit = _simulable(observed, qubits)
         return circuit if isinstance(circuit, str) else Statevector(circuit).data
     arr = _array(observed["pairs"], observed["shape"])
     return arr if arr.ndim == 1 else f"a 2-D array of shape {arr.shape}"
@@ -144,7 +161,7 @@ def judge_statevector(observed: dict, reference: dict, spec: dict) -> Verdict:
         raise ValueError(f"the reference is not a statevector: {want}")
     n = _qubits(len(want))
     kind = f"a normalised {n}-qubit statevector ({len(want)} amplitudes)"
-    got = _state(observed)
+    got = _state(observed, n)
     if isinstance(got, str):
         return Verdict.fail(kind, got)
     if got.shape != want.shape:
@@ -170,13 +187,13 @@ def statevector(actual: Any, expected: Any, *, hint: str, up_to_phase: bool = Tr
 
 # --- operators ---------------------------------------------------------------------------
 
-def _matrix(observed: dict) -> np.ndarray | str:
+def _matrix(observed: dict, qubits: int | None = None) -> np.ndarray | str:
     if "bad" in observed:
         return observed["bad"]
     if "qpy" in observed:
         from qiskit.quantum_info import Operator
 
-        circuit = _unitary_circuit(observed)
+        circuit = _simulable(observed, qubits)
         return circuit if isinstance(circuit, str) else Operator(circuit).data
     arr = _array(observed["pairs"], observed["shape"])
     if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
@@ -194,7 +211,7 @@ def judge_operator(observed: dict, reference: dict, spec: dict) -> Verdict:
         raise ValueError(f"the reference is not an operator: {want}")
     n = _qubits(want.shape[0])
     kind = f"a {n}-qubit operation ({want.shape[0]}×{want.shape[0]} unitary)"
-    got = _matrix(observed)
+    got = _matrix(observed, n)
     if isinstance(got, str):
         return Verdict.fail(kind, got)
     if got.shape != want.shape:

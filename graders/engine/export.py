@@ -5,18 +5,12 @@ nbgrader's own export has only totals; instructors and LMS imports want each que
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
+import io
 from pathlib import Path
 
-from ..course_config import db_url
+from ..course_config import gradebook
+from ..files import atomic_write
 from ..notebooks import notebooks_in, questions, read
-
-
-def _gradebook(root: Path):
-    from nbgrader.api import Gradebook
-
-    return Gradebook(db_url(root))
 
 
 def question_columns(root: Path, aid: str) -> tuple[list[str], dict[str, float]]:
@@ -33,7 +27,7 @@ def question_columns(root: Path, aid: str) -> tuple[list[str], dict[str, float]]
 
 def scores_for(root: Path, aid: str, student: str) -> dict[str, float]:
     """Points per question for one student's autograded submission (manual overrides win)."""
-    with _gradebook(root) as gb:
+    with gradebook(root) as gb:
         submission = gb.find_submission(aid, student)
         return {f"{nb.name}:{g.name}": float(g.score) for nb in submission.notebooks
                 for g in nb.grades}
@@ -41,19 +35,12 @@ def scores_for(root: Path, aid: str, student: str) -> dict[str, float]:
 
 def write_csv(path: Path, columns: list[str], max_points: dict[str, float], results) -> None:
     """Write the grades CSV through a temporary file and a rename: never half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    header = ["student_id", *columns, "total", "max_total", "status"]
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
-            out = csv.writer(fh)
-            out.writerow(header)
-            for r in sorted(results, key=lambda r: r.student):
-                points = [r.scores.get(c, 0.0) for c in columns]
-                status = "; ".join(r.problems) if r.problems else "graded"
-                out.writerow([r.student, *[f"{p:g}" for p in points], f"{sum(points):g}",
-                              f"{sum(max_points.values()):g}", status])
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    text = io.StringIO(newline="")
+    out = csv.writer(text)
+    out.writerow(["student_id", *columns, "total", "max_total", "status"])
+    for r in sorted(results, key=lambda r: r.student):
+        points = [r.scores.get(c, 0.0) for c in columns]
+        status = "; ".join(r.problems) if r.problems else "graded"
+        out.writerow([r.student, *[f"{p:g}" for p in points], f"{sum(points):g}",
+                      f"{sum(max_points.values()):g}", status])
+    atomic_write(path, text.getvalue(), newline="")

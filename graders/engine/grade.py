@@ -18,18 +18,23 @@ from pathlib import Path
 from typing import Callable
 
 import nbformat
+from nbformat import ValidationError
 
 from ..catalog import load_catalog
 from ..course_config import course_config, failure, nbgrader_api
-from ..errors import AcademyError
+from ..errors import AcademyError, GraderError
 from ..instances import variant
-from ..notebooks import notebooks_in
-from .export import question_columns, scores_for, write_csv
+from ..notebooks import is_test_cell, nbgrader_meta, notebooks_in, read
+from .bounded import BoundedJudge
+from .export import question_columns, write_csv
+from .judge import judge_notebook
+from .locks import run_lock
 from .plan import Task, plan
 from .record import Journal, Pending, Recorder, submission_digest, write_feedback
 from .reference import ReferenceStore, combined, records_of, split
 from .sandbox import Limits, sandbox_problem
-from .tasks import Job, Outcome, folder_files, observe_cells, run_job, student_env
+from .strip import observe_only
+from .tasks import Job, JobKey, Outcome, folder_files, observe_cells, run_job, student_env
 
 
 @dataclass
@@ -95,14 +100,16 @@ class _Batch:
     store: ReferenceStore
     recorder: Recorder
     journal: Journal
+    judge: BoundedJudge
+    max_points: dict[str, float]  # "notebook:grade_id" -> points
     results: dict[str, SubmissionResult] = field(default_factory=dict)
     runs: dict[str, dict[str, Outcome]] = field(default_factory=dict)  # student -> notebook -> run
     waiting: dict[str, int] = field(default_factory=dict)  # student -> runs still out
     digests: dict[str, str] = field(default_factory=dict)
     ready: set[str] = field(default_factory=set)  # variants whose references are on disk
-    spans: dict[str, list] = field(default_factory=dict)  # reference job -> cells per variant
+    spans: dict[JobKey, list] = field(default_factory=dict)  # reference job -> cells per variant
 
-    def job(self, key: str, nb, files: dict[str, bytes], env: dict, problems=()) -> Job:
+    def job(self, key: JobKey, nb, files: dict[str, bytes], env: dict, problems=()) -> Job:
         return Job(key, nbformat.writes(nb), files, env, self.limits, self.sandboxed, list(problems))
 
 
@@ -122,12 +129,16 @@ def _submission_jobs(batch: _Batch, task: Task) -> list[Job]:
         if not path.is_file() or path.is_symlink():
             continue
         nb = sanitized(batch.root, batch.aid, task.student, path)
-        jobs.append(batch.job(f"{task.student}/{nb_path.stem}", nb, files,
+        jobs.append(batch.job(JobKey(nb_path.stem, student=task.student), nb, files,
                               student_env(task.student, "observe"), problems))
     return jobs
 
 
 CONNECT_SECONDS = 10  # to reach a Dask scheduler
+# What nbgrader's sanitizing steps raise for a notebook it will not grade: metadata that fails
+# its schema (jsonschema's ValidationError), a value it cannot use (ValueError), a locked cell
+# whose checksum does not match (RuntimeError). Anything else while preparing is ours.
+REFUSALS = (ValidationError, ValueError, RuntimeError)
 FEEDBACK_PER_PROCESS = 4  # fewer students than this per worker: write feedback in this process
 REFERENCES_PER_KERNEL = 4  # variants per reference job: fewer kernel starts, still spread out
 
@@ -146,29 +157,34 @@ def _reference_jobs(batch: _Batch, variants: dict[str, str]) -> list[Job]:
                         notebook_seconds=len(group) * max(4 * batch.limits.notebook_seconds, 600))
         for nb_path in notebooks_in(source_dir):
             nb, spans = combined(nbformat.read(nb_path, as_version=4), [s for _, s in group])
-            batch.spans["+".join(v for v, _ in group)] = spans
-            jobs.append(Job(f"{'+'.join(v for v, _ in group)}/{nb_path.stem}", nbformat.writes(nb),
-                            files, student_env(group[0][1], "record"), limits, batch.sandboxed))
+            key = JobKey(nb_path.stem, variants=tuple(v for v, _ in group))
+            batch.spans[key] = spans
+            jobs.append(Job(key, nbformat.writes(nb), files, student_env(group[0][1], "record"),
+                            limits, batch.sandboxed))
     return jobs
 
 
 def _record(batch: _Batch, student: str) -> None:
+    """Judge a submission's runs (once, within bounds) and record those verdicts; its scores
+    are the verdicts' points, as nbgrader records them."""
     runs = batch.runs.pop(student)
     result = batch.results[student]
     v = variant(batch.aid, student)
-    pending = {}
+    pending, scores = {}, {c: 0.0 for c in batch.max_points}
     for notebook, outcome in runs.items():
         nb = nbformat.reads(outcome.notebook, as_version=4)
-        stopped = "; ".join(outcome.problems)
-        pending[notebook] = Pending(nb, outcome.executed, stopped, batch.store.load(v, notebook))
+        verdicts = judge_notebook(nb, outcome.executed, "; ".join(outcome.problems),
+                                  batch.store.load(v, notebook), batch.judge.judge)
+        pending[notebook] = Pending(nb, verdicts)
+        for verdict in verdicts.values():
+            column = f"{notebook}:{verdict.grade_id}"
+            scores[column] = batch.max_points.get(column, 0.0) if verdict.passed else 0.0
         result.problems += [p for p in outcome.problems if p not in result.problems]
     problem = batch.recorder.record(student, pending)
-    if problem:
-        result.problems.append(problem)
+    if problem:  # nbgrader accepted this notebook when it was prepared: the fault is ours
         batch.journal.forget(student)
-        return
-    result.graded = True
-    result.scores = scores_for(batch.root, batch.aid, student)
+        raise GraderError(f"{student}: {problem}")
+    result.graded, result.scores = True, scores
     batch.journal.write(student, {"digest": batch.digests[student], "scores": result.scores,
                                   "problems": result.problems})
 
@@ -218,18 +234,34 @@ def grade_assignment(root: Path | str, aid: str, csv_path: Path | None = None, *
     if sandbox and not scheduler and (why := sandbox_problem()):
         raise AcademyError(f"cannot sandbox student code: {why} (or pass --unsafe-no-sandbox "
                            "to grade without isolation, only for trusted notebooks)")
-    executor = _executor(workers, scheduler)  # first: an unreachable scheduler fails fast
-    try:
-        return _grade(root, aid, manifest, tasks, executor, csv_path, workers, sandbox, force,
-                      progress)
-    finally:
-        _close(executor)
+    refuse_state_kept_in_tests(root, aid)
+    with run_lock(root, aid):
+        executor = _executor(workers, scheduler)  # first: an unreachable scheduler fails fast
+        try:
+            with BoundedJudge() as judge:
+                return _grade(root, aid, manifest, tasks, executor, csv_path, workers, sandbox,
+                              force, progress, judge)
+        finally:
+            _close(executor)
 
 
-def _grade(root, aid, manifest, tasks, executor, csv_path, workers, sandbox, force, progress):
+def refuse_state_kept_in_tests(root: Path, aid: str) -> None:
+    """A test cell whose observe-only form must keep a statement for the inputs' sake (a draw
+    from their generator) would leave that expected value in the student's kernel: refuse."""
+    for path in notebooks_in(root / "source" / aid):
+        for cell in read(path).cells:
+            if is_test_cell(cell) and (kept := observe_only(cell.source).kept_unsafe):
+                raise AcademyError(
+                    f"source/{aid}/{path.name}: test {nbgrader_meta(cell)['grade_id']} computes "
+                    f"an expected value with a draw the inputs depend on ({kept[0]!r}); draw the "
+                    "inputs first, then compute what is expected")
+
+
+def _grade(root, aid, manifest, tasks, executor, csv_path, workers, sandbox, force, progress, judge):
     register_assignment(root, aid)
+    columns, max_points = question_columns(root, aid)
     batch = _Batch(root, aid, _limits(manifest), sandbox, ReferenceStore(root, aid),
-                   Recorder(root, aid), Journal(root, aid))
+                   Recorder(root, aid), Journal(root, aid), judge, max_points)
     todo = [t for t in tasks if _still_to_grade(batch, t, force)]
     variants = {}
     for task in todo:
@@ -240,7 +272,6 @@ def _grade(root, aid, manifest, tasks, executor, csv_path, workers, sandbox, for
     results = [batch.results[t.student] for t in tasks]
     progress(1, 1, "feedback")
     _feedback(batch, [r for r in results if r.graded], workers)
-    columns, max_points = question_columns(root, aid)
     csv_path = csv_path or root / "exports" / f"{aid}-grades.csv"
     write_csv(csv_path, columns, max_points, results)
     return GradeReport(aid, columns, max_points, results, csv_path)
@@ -288,50 +319,51 @@ def _run(batch: _Batch, executor, references: list[Job], todo: list[Task], progr
     if not references and not todo:
         return
     progress(0, None, "starting workers")
-    futures = {executor.submit(run_job, job): ("reference", job.key) for job in references}
+    futures = {executor.submit(run_job, job): job.key for job in references}
     for task in todo:
         progress(0, None, f"preparing {task.student}")
         try:
             jobs = _submission_jobs(batch, task)
-        except Exception as exc:  # nbgrader refused the notebook (tampered metadata...)
+        except REFUSALS as exc:  # nbgrader refused the notebook (tampered metadata...)
             batch.results[task.student].problems.append(
                 f"nbgrader could not read it: {str(exc).splitlines()[0][:200]}")
             continue
+        except AcademyError:
+            raise
+        except Exception as exc:  # the gradebook, the disk, a bug: ours, not the student's
+            raise GraderError(f"preparing {task.student}'s submission failed: "
+                              f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}") from exc
         batch.waiting[task.student] = len(jobs)
         batch.runs[task.student] = {}
-        futures.update({executor.submit(run_job, job): ("submission", job.key) for job in jobs})
+        futures.update({executor.submit(run_job, job): job.key for job in jobs})
     for done, future in enumerate(_completed(executor, futures), start=1):
-        kind, key = futures[future]
-        progress(done, len(futures), key)
-        _finish(batch, kind, key, future)
+        key = futures[future]
+        progress(done, len(futures), str(key))
+        _finish(batch, key, future)
 
 
-def _finish(batch: _Batch, kind: str, key: str, future) -> None:
-    owner, notebook = key.split("/", 1)
+def _finish(batch: _Batch, key: JobKey, future) -> None:
     try:
         outcome: Outcome = future.result()
     except Exception as exc:  # the worker itself failed (sandbox could not start, lost worker)
-        if kind == "reference":
-            raise AcademyError(f"the reference run of {batch.aid} ({owner}) failed: {exc}") from None
-        batch.results[owner].problems.append(f"the grading run failed: {exc}")
-        batch.runs.pop(owner, None)
-        return
-    if kind == "reference":
+        what = f"the reference run of {batch.aid} ({key})" if key.is_reference else f"the run of {key}"
+        raise GraderError(f"{what} failed: {exc}") from None
+    if key.is_reference:
         if outcome.problems:
-            raise AcademyError(f"the reference run of {batch.aid} ({owner}) did not complete: "
+            raise AcademyError(f"the reference run of {batch.aid} ({key}) did not complete: "
                                f"{outcome.problems[0]}")
         executed = nbformat.reads(outcome.notebook, as_version=4)
-        for v, part in zip(owner.split("+"), split(executed, batch.spans[owner])):
-            batch.store.save(v, notebook, records_of(part, batch.aid, notebook, v))
+        for v, part in zip(key.variants, split(executed, batch.spans[key])):
+            batch.store.save(v, key.notebook, records_of(part, batch.aid, key.notebook, v))
             if batch.store.has(v):
                 batch.ready.add(v)
         for student in [s for s, n in batch.waiting.items() if n == 0 and s in batch.runs]:
             if variant(batch.aid, student) in batch.ready:
                 _record(batch, student)
         return
-    if owner not in batch.runs:
+    if key.student not in batch.runs:
         return
-    batch.runs[owner][notebook] = outcome
-    batch.waiting[owner] -= 1
-    if batch.waiting[owner] == 0 and variant(batch.aid, owner) in batch.ready:
-        _record(batch, owner)
+    batch.runs[key.student][key.notebook] = outcome
+    batch.waiting[key.student] -= 1
+    if batch.waiting[key.student] == 0 and variant(batch.aid, key.student) in batch.ready:
+        _record(batch, key.student)

@@ -1,23 +1,36 @@
-"""Judge a test cell in the grader's own process: the student's observations (plain data sent
-out of the sandboxed kernel) against the reference run's records for the same cell.
+"""Judge a student's executed notebook in the grader: each test cell's observations (plain
+data sent out of the sandboxed kernel) against the reference run's records for that cell.
 
 A cell passes when its code ran to the end without an error or a write to stderr (nbgrader's
 own rule for a test cell), it sent exactly as many observations as the reference did, and each
-one passes its check's pure judge against the reference value. Anything else, including an
+one passes its check's judge against the reference value. Anything else, including an
 observation that is missing, malformed, of the wrong check or too large, fails the cell with a
-reason; nothing here raises for what a student sends.
+reason; nothing here raises for what a student sends. The checks themselves are judged by a
+:class:`~graders.engine.bounded.BoundedJudge` (or, in tests, in this process).
 """
 from __future__ import annotations
 
-import base64
 import json
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
+from typing import Callable
 
 from nbformat.v4 import new_output
 
-from ..checks.verdict import OBSERVATION_MIME, REGISTRY, failure_text, passed_text
+from ..checks.verdict import OBSERVATION_MIME
+from ..notebooks import is_test_cell, nbgrader_meta
+from .bounded import JUDGE_SECONDS, Line, judge_call
 
 MAX_OBSERVATION_CHARS = 4_000_000
+# judge(observation, record, seconds_left) -> Line
+Judge = Callable[[object, dict, float], Line]
+
+
+def in_process(observation, record: dict, seconds: float = JUDGE_SECONDS) -> Line:
+    """Judge in this process, without bounds: for trusted data and for tests."""
+    started = time.process_time()
+    line = judge_call(observation, record)
+    return replace(line, seconds=time.process_time() - started)
 
 
 @dataclass
@@ -49,7 +62,7 @@ def observations(cell) -> list:
             continue
         try:
             found.append(json.loads(text))
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested past Python's limit
             found.append(None)
     return found
 
@@ -67,41 +80,30 @@ def _failure(cell) -> str | None:
     return None
 
 
-def _spec(record: dict) -> dict:
-    spec = dict(record.get("spec") or {})
-    if "pickled_spec" in record:  # written by the trusted reference run (see checks.verdict.record)
-        import cloudpickle
+class Budget:
+    """Judging time left for one submission: the judge's CPU time, so that a loaded machine
+    does not cost an honest submission its points."""
 
-        spec.update(cloudpickle.loads(base64.b64decode(record["pickled_spec"])))
-    return spec
+    def __init__(self, seconds: float = JUDGE_SECONDS):
+        self.left = seconds
 
-
-def _judge_one(observation, record: dict):
-    """A verdict line for one check call: (passed, text)."""
-    what, hint = record.get("what", "your answer"), record.get("hint", "")
-    if observation == "oversized":
-        return False, f"{what}: your result is too large to judge.\nHint: {hint}"
-    if not isinstance(observation, dict) or observation.get("check") != record["check"]:
-        return False, f"{what}: the test did not receive a readable result.\nHint: {hint}"
-    try:
-        verdict = REGISTRY[record["check"]].verdict(observation.get("observed"), record["reference"],
-                                                    _spec(record))
-    except Exception as exc:  # malformed data that the judge could not read
-        return False, f"{what}: your result could not be judged ({type(exc).__name__}).\nHint: {hint}"
-    if verdict.passed:
-        return True, passed_text(what)
-    return False, failure_text(what, verdict.message, hint, verdict.mistake)
+    def spend(self, judge: Judge, observation, record: dict) -> Line:
+        line = judge(observation, record, self.left)
+        self.left -= line.seconds
+        return line
 
 
-def judge_cell(cell, grade_id: str, records: list[dict], ran: bool, stopped: str = "") -> CellVerdict:
+def judge_cell(cell, grade_id: str, records: list[dict], ran: bool, stopped: str = "",
+               judge: Judge = in_process, budget: Budget | None = None) -> CellVerdict:
     """Judge one test cell of a student's executed notebook against its reference records."""
+    budget = budget or Budget()
     seen = observations(cell)
     lines = []
     for observation, record in zip(seen, records):
-        passed, text = _judge_one(observation, record)
-        if not passed:
-            return CellVerdict(grade_id, False, lines, text)
-        lines.append(text)
+        line = budget.spend(judge, observation, record)
+        if not line.passed:
+            return CellVerdict(grade_id, False, lines, line.text)
+        lines.append(line.text)
     failure = _failure(cell)
     if not ran:
         return CellVerdict(grade_id, False, lines, f"the test did not finish: {stopped or 'stopped'}")
@@ -111,3 +113,24 @@ def judge_cell(cell, grade_id: str, records: list[dict], ran: bool, stopped: str
         return CellVerdict(grade_id, False, lines,
                            f"the test sent {len(seen)} result(s) where {len(records)} were expected")
     return CellVerdict(grade_id, True, lines or ["✔ the test ran"])
+
+
+def judge_notebook(executed, ran: list[bool], stopped: str, records: dict[str, list[dict]],
+                   judge: Judge = in_process) -> dict[int, CellVerdict]:
+    """A verdict for every test cell of an executed notebook, by cell index. A question's work
+    must run to its end: code stopped at the time limit before a test (a loop after the graded
+    function) costs that question."""
+    verdicts, unfinished, budget = {}, None, Budget()
+    for i, cell in enumerate(executed.cells):
+        if cell.cell_type != "code":
+            continue
+        if not is_test_cell(cell):
+            unfinished = unfinished if ran[i] else (unfinished or i + 1)
+            continue
+        why = (stopped if unfinished is None else
+               f"cell {unfinished}, before this test, was stopped before its end ({stopped})")
+        gid = nbgrader_meta(cell)["grade_id"]
+        verdicts[i] = judge_cell(cell, gid, records.get(gid, []), ran[i] and unfinished is None,
+                                 why, judge, budget)
+        unfinished = None
+    return verdicts

@@ -12,20 +12,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
 from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern,
                                     LimitOutput, NbGraderPreprocessor, SaveAutoGrades)
 
 from ..course_config import course_config, failure, nbgrader_api
 from ..errors import AcademyError
-from .judge import CellVerdict, judge_cell
+from ..files import atomic_write
+from ..notebooks import is_test_cell
+from .judge import CellVerdict
 from .strip import observe_only
 
 JOURNAL = Path(".academy") / "grading"
@@ -36,82 +35,67 @@ warnings.filterwarnings("ignore", message=".*not in session, add operation along
 
 @dataclass
 class Pending:
-    """What ReplayJudged needs for one notebook of one submission."""
-    executed: object  # the executed notebook (NotebookNode)
-    ran: list[bool]
-    stopped: str  # why execution stopped early, if it did
-    records: dict[str, list[dict]]  # reference records per grade id
-    verdicts: list[CellVerdict] = field(default_factory=list)  # filled by ReplayJudged
-
-
-PENDING: dict[tuple[str, str], Pending] = {}
+    """One notebook of one submission, run and judged: what ReplayJudged puts in."""
+    executed: object  # the executed notebook (NotebookNode), observe-only test cells
+    verdicts: dict[int, CellVerdict]  # per test cell index, judged once (judge.judge_notebook)
 
 
 class ReplayJudged(NbGraderPreprocessor):
     """nbgrader's Execute step, replaced: copy the sandboxed run's outputs into nbgrader's own
-    sanitized notebook and judge each test cell in this process."""
+    sanitized notebook, and the verdicts judged by the coordinator into its test cells."""
+
+    def __init__(self, pending: dict[tuple[str, str], Pending], **kwargs):
+        super().__init__(**kwargs)
+        self.pending = pending
+
+    def __deepcopy__(self, memo):  # traitlets copies configs: the recorder's dict must stay one
+        return self
 
     def preprocess(self, nb, resources):
         key = (resources["nbgrader"]["student"], resources["nbgrader"]["notebook"])
-        pending = PENDING.get(key)
+        pending = self.pending.get(key)
         if pending is None:
             raise AcademyError(f"no sandboxed run for {key[0]}/{key[1]}: grade with `academy grade`")
         ran = pending.executed.cells
         if len(ran) != len(nb.cells):
             raise AcademyError(f"{key[0]}/{key[1]}: the run does not match nbgrader's notebook")
-        pending.verdicts = []
-        unfinished = None  # a cell since the last test that was stopped before its end
         for i, (cell, done) in enumerate(zip(nb.cells, ran)):
             if cell.cell_type != "code":
                 continue
-            meta = cell.metadata.get("nbgrader", {})
-            test = meta.get("grade") and not meta.get("solution")
-            expect = observe_only(cell.source).source if test else cell.source
-            if done.source != expect:
+            test = is_test_cell(cell)
+            if done.source != (observe_only(cell.source).source if test else cell.source):
                 raise AcademyError(f"{key[0]}/{key[1]}: cell {i} differs from the run")
             cell.execution_count = done.get("execution_count")
-            if not test:
-                cell.outputs = done.outputs
-                unfinished = unfinished if pending.ran[i] else (unfinished or i + 1)
-                continue
-            # A question's work must run to its end: code stopped at the time limit before
-            # this test (a loop after the graded function) costs the question.
-            ran = pending.ran[i] and unfinished is None
-            stopped = (pending.stopped if unfinished is None else
-                       f"cell {unfinished}, before this test, was stopped before its end ({pending.stopped})")
-            verdict = judge_cell(done, meta["grade_id"], pending.records.get(meta["grade_id"], []),
-                                 ran, stopped)
-            pending.verdicts.append(verdict)
-            cell.outputs = verdict.outputs()
-            unfinished = None
+            cell.outputs = pending.verdicts[i].outputs() if test else done.outputs
         return nb, resources
 
 
-AUTOGRADE_STEPS = [ReplayJudged, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
-                   SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+AUTOGRADE_STEPS = [IgnorePattern, ClearMetadataPreprocessor, LimitOutput, SaveAutoGrades,
+                   AssignLatePenalties, CheckCellMetadata]
 
 
 class Recorder:
     """Writes one submission at a time into the gradebook through nbgrader: SQLite wants one
-    writer, and PostgreSQL is fine with it too."""
+    writer, and PostgreSQL is fine with it too. Its replay step reads what :meth:`record`
+    hands it, and nothing else."""
 
     def __init__(self, root: Path, aid: str):
         self.root, self.aid = root, aid
+        self.pending: dict[tuple[str, str], Pending] = {}
         config = course_config(root)
-        config.Autograde.autograde_preprocessors = AUTOGRADE_STEPS
+        config.Autograde.autograde_preprocessors = [ReplayJudged(self.pending), *AUTOGRADE_STEPS]
         self.api = nbgrader_api(config)
 
     def record(self, student: str, pending: dict[str, Pending]) -> str | None:
         """Autograde one submission through nbgrader; a problem line, or None."""
-        for notebook, p in pending.items():
-            PENDING[(student, notebook)] = p
+        self.pending.clear()
+        self.pending.update({(student, notebook): p for notebook, p in pending.items()})
         try:
             result = self.api.autograde(self.aid, student, force=True, create=True)
             if not result["success"]:
                 return f"nbgrader could not record it: {failure(result)}"
         finally:
-            for notebook in pending:
-                PENDING.pop((student, notebook), None)
+            self.pending.clear()
         return None
 
 
@@ -150,15 +134,8 @@ class Journal:
         return entry if entry.get("digest") == digest else None
 
     def write(self, student: str, entry: dict) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(entry, fh)
-        os.replace(tmp, self.folder / f"{student}.json")
+        atomic_write(self.folder / f"{student}.json", json.dumps(entry))
 
     def forget(self, student: str) -> None:
         (self.folder / f"{student}.json").unlink(missing_ok=True)
 
-
-def executed_notebook(text: str):
-    return nbformat.reads(text, as_version=4)

@@ -11,12 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
+import sys
 from pathlib import Path
 
 from ..errors import AcademyError
+from ..files import atomic_write
 from ..instances import STUDENT_ENV
-from ..notebooks import nbgrader_meta, notebooks_in, read
+from ..notebooks import is_test_cell, nbgrader_meta, notebooks_in
 from .judge import observations
 
 CACHE = Path(".academy") / "references"
@@ -26,10 +27,22 @@ _PACKAGE = Path(__file__).resolve().parents[1]
 _KERNEL_CODE = ["checks", "instances.py", "sim", "engine/strip.py"]
 
 
+def environment() -> str:
+    """The interpreter and every installed distribution with its version: an upgrade of
+    Python, Qiskit, Aer, NumPy or anything they use can change what a reference run records."""
+    # A distribution's folder is named after it and its version (name-1.2.dist-info): listing
+    # the folders is enough, and 50 times faster than reading every METADATA file.
+    names = sorted({p.name.lower() for entry in sys.path if os.path.isdir(entry)
+                    for p in Path(entry).iterdir() if p.suffix in (".dist-info", ".egg-info")})
+    return "\n".join([sys.version, *names])
+
+
 def source_key(root: Path, aid: str) -> str:
     """A digest of everything a reference run depends on: the source folder (notebooks and
-    data), the grading package (checks, instances, simulators) and the number of variants."""
+    data), the grading package (checks, instances, simulators), the number of variants, and
+    the versions of Python and of every installed distribution."""
     digest = hashlib.sha256(os.environ.get("ACADEMY_VARIANTS", "").encode())
+    digest.update(environment().encode() + b"\0")
     paths = [(root, p) for p in sorted((root / "source" / aid).rglob("*"))]
     for part in _KERNEL_CODE:
         base = _PACKAGE / part
@@ -54,7 +67,7 @@ def records_of(executed, aid: str, notebook: str, variant: str) -> dict[str, lis
                    else "wrote to stderr: " + str(first.get("text", "")).strip()[:200])
             raise AcademyError(f"source/{aid}/{notebook}.ipynb fails in the grading sandbox under "
                                f"variant {variant}, cell {index}: {why}")
-        if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+        if not is_test_cell(cell):
             continue
         gid = meta["grade_id"]
         found = observations(cell)
@@ -82,15 +95,7 @@ class ReferenceStore:
         return json.loads(self._path(variant, notebook).read_text(encoding="utf-8"))
 
     def save(self, variant: str, notebook: str, cells: dict[str, list[dict]]) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(cells, fh)
-        os.replace(tmp, self._path(variant, notebook))
-
-
-def source_notebooks(root: Path, aid: str) -> dict[str, object]:
-    return {path.stem: read(path) for path in notebooks_in(root / "source" / aid)}
+        atomic_write(self._path(variant, notebook), json.dumps(cells))
 
 
 def combined(nb, students: list[str]):

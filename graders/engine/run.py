@@ -38,7 +38,8 @@ from nbformat import NotebookNode
 from traitlets import Integer
 
 from ..errors import AcademyError
-from .sandbox import OBSERVATION_MIME, Limits, Sandbox, processes_in_pidns, processes_in_session
+from .sandbox import (OBSERVATION_MIME, Limits, Sandbox, children_of, processes_in_pidns,
+                      processes_in_session)
 
 log = logging.getLogger(__name__)
 
@@ -305,16 +306,11 @@ async def _kill(km: AsyncKernelManager, task: asyncio.Future | None = None) -> N
 
 def _pid_namespace(km: AsyncKernelManager) -> str | None:
     """The sandbox's pid namespace, read from bwrap's child (the namespace's init)."""
-    outer = km.provisioner.pid
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                with open(f"/proc/{name}/stat") as fh:
-                    ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
-                if ppid == outer:
-                    return os.readlink(f"/proc/{name}/ns/pid")
-            except (OSError, IndexError, ValueError):
-                pass
+    for pid in children_of(km.provisioner.pid):
+        try:
+            return os.readlink(f"/proc/{pid}/ns/pid")
+        except OSError:
+            pass
     return None
 
 

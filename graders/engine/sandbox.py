@@ -150,60 +150,50 @@ def _runtime_paths() -> list[str]:
     return [p for p in paths if not any(p != q and p.startswith(q.rstrip("/") + "/") for q in paths)]
 
 
-def processes_in_session(sid: int) -> list[int]:
-    """Live pids whose session is ``sid`` (what an unsandboxed kernel and its children share)."""
+def processes(match) -> list[int]:
+    """Live pids for which ``match(pid)`` is true; a process that goes away (or hides) while
+    ``match`` reads it is left out. Zombies are left out too: they hold nothing, and a pid
+    namespace's init stays one until the machine's pid 1 reaps it (about a second here)."""
     out = []
-    for pid in _pids():
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
         try:
-            if os.getsid(pid) == sid:
-                out.append(pid)
-        except OSError:
+            if _stat(int(name))[0] not in ("Z", "X") and match(int(name)):
+                out.append(int(name))
+        except (OSError, IndexError, ValueError):
             pass
     return out
+
+
+def _stat(pid: int) -> list[str]:
+    """/proc/PID/stat after the command name: state, ppid, pgrp, session, ..."""
+    with open(f"/proc/{pid}/stat") as fh:
+        return fh.read().rsplit(")", 1)[1].split()
+
+
+def _real_uid(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("Uid:"))
+
+
+def processes_in_session(sid: int) -> list[int]:
+    """Live pids whose session is ``sid`` (what an unsandboxed kernel and its children share)."""
+    return processes(lambda pid: os.getsid(pid) == sid)
 
 
 def processes_in_pidns(namespace: str) -> list[int]:
     """Live pids in the pid namespace ``namespace`` (as ``os.readlink('/proc/PID/ns/pid')`` names it)."""
-    out = []
-    for pid in _pids():
-        try:
-            if os.readlink(f"/proc/{pid}/ns/pid") == namespace:
-                out.append(pid)
-        except OSError:
-            pass
-    return out
+    return processes(lambda pid: os.readlink(f"/proc/{pid}/ns/pid") == namespace)
 
 
 def processes_of(uid: int) -> list[int]:
     """Live pids whose real uid is ``uid``."""
-    out = []
-    for pid in _pids():
-        try:
-            with open(f"/proc/{pid}/status") as fh:
-                for line in fh:
-                    if line.startswith("Uid:"):
-                        if int(line.split()[1]) == uid:
-                            out.append(pid)
-                        break
-        except OSError:
-            pass
-    return out
+    return processes(lambda pid: _real_uid(pid) == uid)
 
 
-def _pids() -> list[int]:
-    """Live pids. Zombies are left out: they hold nothing, and the namespace's init stays
-    one until the machine's pid 1 reaps it (about a second in this container)."""
-    out = []
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                with open(f"/proc/{name}/stat") as fh:
-                    state = fh.read().rsplit(")", 1)[1].split()[0]
-            except (OSError, IndexError):
-                continue
-            if state not in ("Z", "X"):
-                out.append(int(name))
-    return out
+def children_of(ppid: int) -> list[int]:
+    return processes(lambda pid: int(_stat(pid)[1]) == ppid)
 
 
 @dataclass

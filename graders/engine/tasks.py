@@ -16,16 +16,33 @@ import nbformat
 
 from ..checks.verdict import MODE_ENV
 from ..instances import STUDENT_ENV
-from .sandbox import Limits, Sandbox
+from ..notebooks import is_test_cell
+from .locks import sandbox_uid
+from .sandbox import Limits, Sandbox, processes_of
 from .strip import observe_only
 
-UID_BASE, UID_SPAN = 61000, 4000  # one unprivileged uid per worker process (see sandbox.py)
 MAX_FILE_BYTES = 64 * 1024 * 1024  # what a submission folder may bring into scratch
+
+
+@dataclass(frozen=True)
+class JobKey:
+    """What a job runs: one notebook of a student's submission, or of the source notebook
+    for one or more variants (a reference run, see reference.combined)."""
+    notebook: str
+    student: str = ""
+    variants: tuple[str, ...] = ()
+
+    @property
+    def is_reference(self) -> bool:
+        return bool(self.variants)
+
+    def __str__(self) -> str:
+        return f"{'+'.join(self.variants) or self.student}/{self.notebook}"
 
 
 @dataclass
 class Job:
-    key: str  # "student/notebook" or "variant/notebook", for messages and matching
+    key: JobKey
     notebook: str  # nbformat JSON
     files: dict[str, bytes]  # data files, relative path -> bytes, copied into scratch
     env: dict[str, str]
@@ -36,7 +53,7 @@ class Job:
 
 @dataclass
 class Outcome:
-    key: str
+    key: JobKey
     notebook: str  # executed notebook, nbformat JSON
     executed: list[bool]
     problems: list[str]
@@ -60,8 +77,9 @@ def run_job(job: Job) -> Outcome:
             target = scratch / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        sandbox = Sandbox(scratch, uid=UID_BASE + os.getpid() % UID_SPAN, enabled=job.sandboxed)
-        result = run_notebook(nbformat.reads(job.notebook, as_version=4), sandbox, job.limits, job.env)
+        with sandbox_uid(busy=processes_of) as uid:
+            sandbox = Sandbox(scratch, uid=uid, enabled=job.sandboxed)
+            result = run_notebook(nbformat.reads(job.notebook, as_version=4), sandbox, job.limits, job.env)
         return Outcome(job.key, nbformat.writes(result.nb), list(result.executed),
                        [*job.problems, *result.problems], result.seconds)
     finally:
@@ -90,8 +108,7 @@ def folder_files(folder: Path, skip_notebooks: bool = True) -> tuple[dict[str, b
 def observe_cells(nb) -> None:
     """Rewrite every test cell of a sanitized notebook to its observe-only form, in place."""
     for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+        if is_test_cell(cell):
             cell.source = observe_only(cell.source).source
 
 
