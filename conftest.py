@@ -5,7 +5,7 @@ import pytest
 # Files whose tests take minutes (real hubs, grading batches): started first, so that the
 # quick tests fill the gaps instead of the long ones trailing at the end (measured: a suite
 # that ran them last spent its final four minutes on two busy workers out of three).
-LONG_FIRST = ["test_hub_e2e.py", "test_engine_scale.py", "test_adversarial.py", "test_lifecycle.py"]
+LONG_FIRST = ["test_hub_e2e.py", "test_scale.py", "test_adversarial.py", "test_lifecycle.py"]
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups

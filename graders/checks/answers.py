@@ -219,8 +219,8 @@ def judge_table(observed: dict, reference: dict, spec: dict) -> Verdict:
     else:
         pairs = [(f"row {i}", g, w) for i, (g, w) in enumerate(zip(got, want))]
     for label, g, w in pairs:
-        if g is None:
-            return Verdict.fail(expectation, f"no row for {label[9:]}")
+        if g is None:  # only with a key: rows in order always pair up
+            return Verdict.fail(expectation, f"no row with {key} = {w[key]!r}")
         for col in columns:
             if not _cell_matches(g[col], w[col], spec):
                 return Verdict.fail(expectation, f"{_given(g[col])} in {label}, column {col!r}",

@@ -169,9 +169,6 @@ class BoundedJudge:
 
         seconds = self.seconds if seconds is None else seconds
         what, hint = record.get("what", "your answer"), record.get("hint", "")
-        if seconds <= 0:
-            return Line(False, failure_text(what, "not judged: this submission used up its "
-                                            f"{self.seconds:g} s of judging time", hint))
         if self._process is None or not self._process.is_alive():
             self._start()
         try:

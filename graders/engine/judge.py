@@ -17,7 +17,7 @@ from typing import Callable
 
 from nbformat.v4 import new_output
 
-from ..checks.verdict import OBSERVATION_MIME
+from ..checks.verdict import OBSERVATION_MIME, failure_text
 from ..notebooks import is_test_cell, nbgrader_meta
 from .bounded import JUDGE_SECONDS, Line, judge_call
 
@@ -85,9 +85,13 @@ class Budget:
     does not cost an honest submission its points."""
 
     def __init__(self, seconds: float = JUDGE_SECONDS):
-        self.left = seconds
+        self.seconds = self.left = seconds
 
     def spend(self, judge: Judge, observation, record: dict) -> Line:
+        if self.left <= 0:
+            return Line(False, failure_text(record.get("what", "your answer"), "not judged: this "
+                                            f"submission used up its {self.seconds:g} s of judging time",
+                                            record.get("hint", "")))
         line = judge(observation, record, self.left)
         self.left -= line.seconds
         return line

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+ROOT = Path(__file__).resolve().parents[2]
 from submissions import copy_course, solutions, stubs, submit
 
 pytestmark = pytest.mark.xdist_group("engine-scale")

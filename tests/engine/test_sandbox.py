@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from conftest import ROOT
+ROOT = Path(__file__).resolve().parents[2]
 from graders.engine import run as run_module
 from graders.engine.run import run_notebook
 from graders.engine.sandbox import (OBSERVATION_MIME, Limits, Sandbox, processes_of,
