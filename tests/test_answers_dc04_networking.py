@@ -40,6 +40,19 @@ def hosts_iterating_small(cidr):
     return net.num_addresses - (2 if net.version == 4 else 1)
 
 
+def hosts_with(v4_minus=2, v6_minus=1, p2p=True, single=True):
+    """usable_hosts with one rule of the table changed."""
+    def f(cidr):
+        net = ipaddress.ip_network(cidr)
+        host_bits = net.max_prefixlen - net.prefixlen
+        if host_bits == 1 and p2p:
+            return 2
+        if host_bits == 0 and single:
+            return 1
+        return net.num_addresses - (v4_minus if net.version == 4 else v6_minus)
+    return f
+
+
 # --- q2 ----------------------------------------------------------------------------------
 
 def pairs_by_ranges(blocks):
@@ -77,6 +90,14 @@ def pairs_input_order(blocks):
     nets = [ipaddress.ip_network(blocks[k]) for k in names]
     return {(names[i], names[j]) for i in range(len(names)) for j in range(i + 1, len(names))
             if nets[i].overlaps(nets[j])}
+
+
+def pairs_across_versions(blocks):
+    """Integer ranges compared without looking at the IP version."""
+    spans = {k: (int(ipaddress.ip_network(v)[0]), int(ipaddress.ip_network(v)[-1])) for k, v in blocks.items()}
+    names = sorted(spans)
+    return {(a, b) for i, a in enumerate(names) for b in names[i + 1:]
+            if spans[a][0] <= spans[b][1] and spans[b][0] <= spans[a][1]}
 
 
 # --- q3 ----------------------------------------------------------------------------------
@@ -189,14 +210,14 @@ def budget_explicit(length_km, wavelength_nm, connectors, splices, tx_dbm, rx_se
     alpha = 0.4 if wavelength_nm == 1310 else 0.3
     loss = alpha * length_km + 0.75 * connectors + 0.3 * splices
     margin = tx_dbm - rx_sensitivity_dbm - loss
-    return [loss, margin, margin >= 3]
+    return [loss, margin, round(margin, 2) >= 3]     # margins rounded to 0.01 dB, as a meter shows
 
 
 def budget_numpy(length_km, wavelength_nm, connectors, splices, tx_dbm, rx_sensitivity_dbm):
     parts = np.array([length_km * ATTEN[wavelength_nm], connectors * 0.75, splices * 0.3])
     loss = parts.sum()
     margin = np.float64(tx_dbm) - rx_sensitivity_dbm - loss
-    return loss, margin, np.bool_(margin >= 3.0)
+    return loss, margin, np.bool_(margin >= 3.0 or np.isclose(margin, 3.0, rtol=0, atol=1e-9))
 
 
 def budget_variant(**changes):
@@ -207,7 +228,7 @@ def budget_variant(**changes):
         margin = tx_dbm - rx_sensitivity_dbm - loss
         if changes.get("sign"):
             margin = -margin
-        need = changes.get("need", 3.0)
+        need = changes.get("need", 3.0) - changes.get("tolerance", 0.0)
         ok = margin > need if changes.get("strict") else margin >= need
         return loss, margin, int(ok) if changes.get("as_int") else bool(ok)
     return f
@@ -274,6 +295,17 @@ def plan_with(prefix_rule, *, strict=True, start_at_end=False, objects=False, or
             nxt += sub.num_addresses
         return plan
     return f
+
+
+def plan_unaligned_strings(block, needs):
+    """Smallest first, each at the next free address, written as strings without checking."""
+    nxt = int(ipaddress.ip_network(block).network_address)
+    plan = {}
+    for name in sorted(needs, key=lambda n: -smallest_prefix(needs[n])):
+        p = smallest_prefix(needs[name])
+        plan[name] = f"{ipaddress.IPv4Address(nxt)}/{p}"
+        nxt += 2 ** (32 - p)
+    return plan
 
 
 def without_minus_two(hosts):
@@ -353,6 +385,7 @@ NEAR_MISSES = {
         "strictly-more-than-3": {"link_budget": budget_variant(strict=True)},
         "ok-as-int": {"link_budget": budget_variant(as_int=True)},
         "no-safety-margin": {"link_budget": budget_variant(need=0.0)},
+        "raw-float-compare": {"link_budget": budget_variant()},
     },
     "q6-vlsm-test": {
         "forgot-minus-two": {"vlsm_plan": plan_with(without_minus_two)},
@@ -361,7 +394,63 @@ NEAR_MISSES = {
         "smallest-first-unaligned": {"vlsm_plan": plan_with(smallest_prefix, strict=False, order=-1)},
         "past-the-block-end": {"vlsm_plan": plan_with(smallest_prefix, start_at_end=True)},
         "network-objects": {"vlsm_plan": plan_with(smallest_prefix, objects=True)},
+        "unaligned-strings": {"vlsm_plan": plan_unaligned_strings},
         "segment-dropped": {"vlsm_plan": lambda b, n: dict(list(plan_top_down(b, n).items())[1:])},
+    },
+}
+
+
+# The mistakes the module's text warns about: each fails a visible test that names it.
+NAMED_MISTAKES = {
+    "q1-usable-hosts-test": {
+        "all-addresses": ({"usable_hosts": lambda c: ipaddress.ip_network(c).num_addresses},
+                          "counting every address"),
+        "minus-two-on-31": ({"usable_hosts": hosts_with(p2p=False, single=False)}, "subtracting 2 on a /31"),
+        "minus-two-on-32": ({"usable_hosts": hosts_with(single=False)}, "subtracting 2 on a /32"),
+        "ipv6-minus-two": ({"usable_hosts": hosts_with(v6_minus=2)}, "subtracting 2 for IPv6"),
+        "ipv6-all-addresses": ({"usable_hosts": hosts_with(v6_minus=0)}, "counting every IPv6 address"),
+        "minus-one-on-127": ({"usable_hosts": lambda c: hosts_with()(c) if not c.endswith("/127")
+                              else hosts_with(p2p=False)(c)}, "subtracting 1 on a /127"),
+    },
+    "q2-overlaps-test": {
+        "both-orders": ({"overlapping_pairs": pairs_both_orders}, "both orders"),
+        "input-order-names": ({"overlapping_pairs": pairs_input_order}, "names in the order of the sheet"),
+        "with-self": ({"overlapping_pairs": pairs_with_self}, "pairing each block with itself"),
+        "identical-only": ({"overlapping_pairs": pairs_identical_only}, "counting only identical blocks"),
+        "across-versions": ({"overlapping_pairs": pairs_across_versions}, "across IP versions"),
+    },
+    "q3-lpm-test": {
+        "first-match": ({"next_hops": lpm_first_in_table}, "the first or the shortest matching prefix"),
+        "shortest-prefix": ({"next_hops": lpm_shortest}, "the first or the shortest matching prefix"),
+        "ipv4-default-for-ipv6": ({"next_hops": lpm_v4_default_for_all}, "IPv4 default route used for an IPv6"),
+        "empty-string": ({"next_hops": lpm_empty_string}, "an empty string for no route"),
+    },
+    "q4-bdp-test": {
+        "one-way": ({"fibre_rtt_ms": lambda km: rtt_right(km) / 2}, "the one-way time"),
+        "vacuum-speed": ({"fibre_rtt_ms": lambda km: 2 * km / C_KM_PER_S * 1e3}, "speed of light in vacuum"),
+        "seconds": ({"fibre_rtt_ms": lambda km: rtt_right(km) / 1e3}, "seconds instead of milliseconds"),
+        "bits-not-bytes": ({"tcp_window": window_in_bits}, "bits instead of bytes"),
+        "ms-as-s": ({"tcp_window": window_ms_as_s}, "milliseconds used as seconds"),
+        "shift-rounded-down": ({"tcp_window": window_floor}, "rounding the shift down"),
+    },
+    "q5-fibre-test": {
+        "per-connector": ({"link_budget": budget_variant(conn=1.5)}, "per connector instead of per mated pair"),
+        "wavelengths-swapped": ({"link_budget": budget_variant(atten={1310: 0.3, 1550: 0.4})},
+                                "attenuations of 1310 nm and 1550 nm swapped"),
+        "sign-flipped": ({"link_budget": budget_variant(sign=True, tolerance=1e-9)}, "sign flipped"),
+        "ok-as-int": ({"link_budget": budget_variant(as_int=True, tolerance=1e-9)}, "an int instead of a bool"),
+        "no-safety-margin": ({"link_budget": budget_variant(need=0.0)}, "checking only that the link works"),
+        "raw-float-compare": ({"link_budget": budget_variant()}, "comparing the raw float margin"),
+        "strictly-more": ({"link_budget": budget_variant(strict=True)}, "comparing the raw float margin"),
+    },
+    "q6-vlsm-test": {
+        "forgot-minus-two": ({"vlsm_plan": plan_with(without_minus_two)},
+                             "the network and broadcast addresses do not count"),
+        "p2p-as-slash-30": ({"vlsm_plan": plan_with(classic_p2p)}, "a /31 gives a point-to-point link"),
+        "one-size-bigger": ({"vlsm_plan": plan_with(one_bigger)}, "bigger than needed"),
+        "unaligned": ({"vlsm_plan": plan_unaligned_strings}, "host bits are not zero"),
+        "segment-dropped": ({"vlsm_plan": lambda b, n: dict(list(plan_top_down(b, n).items())[1:])},
+                            "no subnet for segment"),
     },
 }
 
@@ -371,6 +460,7 @@ class TestAnswers(AnswerTable):
     students = STUDENTS
     correct = CORRECT
     near_misses = NEAR_MISSES
+    named_mistakes = NAMED_MISTAKES
 
 
 def test_no_variant_has_a_tie_in_its_route_table(monkeypatch):

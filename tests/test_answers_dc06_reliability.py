@@ -214,6 +214,8 @@ NEAR_MISSES = {
                           "nines": lambda a: round(-math.log10(1 - a))},
         "nines-natural-log": {"downtime_minutes": lambda a, d: (1 - a) * d * 1440,
                               "nines": lambda a: -math.log(1 - a)},
+        "availability-as-percent": {"downtime_minutes": lambda a, d: (1 - a / 100) * d * 1440,
+                                    "nines": lambda a: -math.log10(1 - a / 100)},
     },
     "q2-series-parallel-test": {
         "mttr-over-total": {"availability": lambda m, r: r / (m + r),
@@ -262,8 +264,73 @@ NEAR_MISSES = {
 }
 
 
+SP_OK = {"availability": lambda m, r: m / (m + r), "series": math.prod,
+         "parallel": lambda avs: 1 - math.prod(1 - a for a in avs)}
+
+# The mistakes the text warns about fail the release's visible tests with a message that names
+# them: {grade_id: {label: (substitutes, words the message must contain)}}.
+NAMED_MISTAKES = {
+    "q1-nines-test": {
+        "hours-not-minutes": (NEAR_MISSES["q1-nines-test"]["hours-not-minutes"], "hours instead of minutes"),
+        "uptime-not-downtime": (NEAR_MISSES["q1-nines-test"]["uptime-not-downtime"], "the time UP"),
+        "ignores-days": (NEAR_MISSES["q1-nines-test"]["ignores-days"], "the days argument ignored"),
+        "availability-as-percent": ({"downtime_minutes": lambda a, d: (1 - a / 100) * d * 1440,
+                                     "nines": lambda a: -math.log10(1 - a / 100)}, "read as a percentage"),
+        "nines-rounded": (NEAR_MISSES["q1-nines-test"]["nines-rounded"], "rounded, or the 9s counted"),
+        "nines-natural-log": (NEAR_MISSES["q1-nines-test"]["nines-natural-log"], "the natural logarithm"),
+    },
+    "q2-series-parallel-test": {
+        "mttr-over-total": (NEAR_MISSES["q2-series-parallel-test"]["mttr-over-total"], "that is the unavailability"),
+        "mtbf-over-mttr": ({**SP_OK, "availability": lambda m, r: m / r}, "a ratio of times"),
+        "series-is-min": (NEAR_MISSES["q2-series-parallel-test"]["series-is-min"], "the weakest part taken alone"),
+        "series-as-parallel": ({**SP_OK, "series": lambda avs: 1 - math.prod(1 - a for a in avs)},
+                               "series and parallel swapped"),
+        "parallel-1-minus-product": (NEAR_MISSES["q2-series-parallel-test"]["parallel-1-minus-product"],
+                                     "1 - (product of the availabilities)"),
+        "parallel-as-series": ({**SP_OK, "parallel": math.prod}, "series and parallel swapped"),
+        "parallel-only-two": (NEAR_MISSES["q2-series-parallel-test"]["parallel-only-two"],
+                              "only two of the three components used"),
+    },
+    "q3-nested-test": {
+        "parallel-as-series": (NEAR_MISSES["q3-nested-test"]["parallel-as-series"],
+                               "the inner parallel block treated as a series block"),
+        "top-level-only": (NEAR_MISSES["q3-nested-test"]["top-level-only"], "the inner block skipped"),
+        "swapped-meaning": (NEAR_MISSES["q3-nested-test"]["swapped-meaning"], "series and parallel swapped"),
+    },
+    "q4-slo-test": {
+        "budget-in-hours": (NEAR_MISSES["q4-slo-test"]["budget-in-hours"], "hours instead of minutes"),
+        "budget-is-uptime": ({**SLO_OK, "error_budget_minutes": lambda slo, d: slo * d * 1440,
+                              "should_page": page_ge_on_ratios}, "the time allowed UP"),
+        "burn-rate-inverted": (NEAR_MISSES["q4-slo-test"]["burn-rate-inverted"], "upside down"),
+        "burn-rate-over-slo": ({**SLO_OK, "burn_rate": lambda r, slo: r / slo, "should_page": page_ge_on_ratios},
+                               "divided by the SLO"),
+        "long-windows-only": (NEAR_MISSES["q4-slo-test"]["long-windows-only"], "only the long windows"),
+        "short-windows-only": (NEAR_MISSES["q4-slo-test"]["short-windows-only"], "only the short windows"),
+        "either-window": (NEAR_MISSES["q4-slo-test"]["either-window"], "either window of a pair accepted"),
+        "raw-ratios-not-burn-rates": (NEAR_MISSES["q4-slo-test"]["raw-ratios-not-burn-rates"], "raw error ratios"),
+    },
+    "q5-simulate-test": {
+        "returns-the-formula": (NEAR_MISSES["q5-simulate-test"]["returns-the-formula"],
+                                "two different seeds gave exactly the same result"),
+        "ignores-rng": (NEAR_MISSES["q5-simulate-test"]["ignores-rng"],
+                        "two different seeds gave exactly the same result"),
+        "mtbf-mttr-swapped": (NEAR_MISSES["q5-simulate-test"]["mtbf-mttr-swapped"], "about 1 - A"),
+        "down-fraction": (NEAR_MISSES["q5-simulate-test"]["down-fraction"], "about 1 - A"),
+        "up-hours-not-fraction": (NEAR_MISSES["q5-simulate-test"]["up-hours-not-fraction"],
+                                  "return the FRACTION of the horizon"),
+    },
+    "q6-plan-test": {
+        "two-of-everything": (NEAR_MISSES["q6-plan-test"]["two-of-everything"], "its availability is below the target"),
+        "three-of-everything": (NEAR_MISSES["q6-plan-test"]["three-of-everything"], "its cost is over the budget"),
+        "a-tier-missing": (NEAR_MISSES["q6-plan-test"]["a-tier-missing"], "the plan must have exactly the tiers"),
+        "counts-as-strings": (NEAR_MISSES["q6-plan-test"]["counts-as-strings"], "needs a whole number of replicas"),
+    },
+}
+
+
 class TestAnswers(AnswerTable):
     notebook = ROOT / "source" / AID / f"{AID}.ipynb"
     students = STUDENTS
     correct = CORRECT
     near_misses = NEAR_MISSES
+    named_mistakes = NAMED_MISTAKES

@@ -344,8 +344,93 @@ NEAR_MISSES = {
 }
 
 
+def parse_converted_to_kst(line):
+    r = parse_regex(line)
+    kst = dt.timezone(dt.timedelta(hours=9))
+    return {**r, "time": dt.datetime.fromisoformat(r["time"]).astimezone(kst).isoformat()}
+
+
+def percentiles_exclusive(x):
+    """statistics.quantiles with its default method, "exclusive"."""
+    import statistics
+    q = statistics.quantiles(x, n=100)
+    return {"p50": q[49], "p95": q[94], "p99": q[98]}
+
+
+def rates_rounded_up(records, minutes=5):
+    """Windows found by rounding the time up: a request on a boundary lands in the window before."""
+    out = {}
+    for r in records:
+        t = dt.datetime.fromisoformat(r["time"])
+        step = 60 * minutes
+        start = dt.datetime.fromtimestamp(-(-t.timestamp() // step) * step - step, t.tzinfo).isoformat()
+        n, e = out.get(start, (0, 0))
+        out[start] = (n + 1, e + (r["status"] // 100 == 5))
+    return {k: e / n for k, (n, e) in out.items()}
+
+
+NEAR_MISSES["q1-parse-line-test"]["converted-to-kst"] = {"parse_line": parse_converted_to_kst}
+NEAR_MISSES["q2-percentiles-test"]["statistics-exclusive"] = {"latency_percentiles": percentiles_exclusive}
+NEAR_MISSES["q3-error-rates-test"]["rounded-up"] = {"error_rates": rates_rounded_up}
+
+
+def named(grade_id, label, words):
+    return NEAR_MISSES[grade_id][label], words
+
+
+# The mistakes the text warns about fail the release's visible tests with a message that names
+# them: {grade_id: {label: (substitutes, words the message must contain)}}.
+NAMED_MISTAKES = {
+    "q1-parse-line-test": {
+        "no-offset": named("q1-parse-line-test", "no-offset", "the UTC offset dropped"),
+        "converted-to-utc": named("q1-parse-line-test", "converted-to-utc", "converted to UTC"),
+        "converted-to-kst": named("q1-parse-line-test", "converted-to-kst", "converted to Korea time"),
+        "hardcoded-kst": named("q1-parse-line-test", "hardcoded-kst", "+09:00 written for every line"),
+        "status-as-str": named("q1-parse-line-test", "status-as-str", "the status kept as a str"),
+        "size-not-latency": named("q1-parse-line-test", "size-not-latency", "the response size"),
+    },
+    "q2-percentiles-test": {
+        "fraction-scale": named("q2-percentiles-test", "fraction-scale", "p given from 0 to 1"),
+        "unsorted-index": named("q2-percentiles-test", "unsorted-index", "without sorting it first"),
+        "statistics-exclusive": named("q2-percentiles-test", "statistics-exclusive",
+                                      "statistics.quantiles with its default method"),
+    },
+    "q3-error-rates-test": {
+        "counts-4xx": named("q3-error-rates-test", "counts-4xx", "4xx counted as errors"),
+        "percent": named("q3-error-rates-test", "percent", "percent instead of a fraction"),
+        "keyed-by-end": named("q3-error-rates-test", "keyed-by-end", "windows named by their end"),
+        "rounded-up": named("q3-error-rates-test", "rounded-up", "windows found by rounding up"),
+    },
+    "q4-mttd-mttr-test": {
+        "mttr-from-detection": named("q4-mttd-mttr-test", "mttr-from-detection", "MTTR counted from detection"),
+        "hours": named("q4-mttd-mttr-test", "hours", "hours instead of minutes"),
+        "swapped": named("q4-mttd-mttr-test", "swapped", "the pair in the wrong order"),
+        "offsets-stripped": named("q4-mttd-mttr-test", "offsets-stripped", "the UTC offsets cut off"),
+    },
+    "q5-alert-rule-test": {
+        "bare-rate-pages-at-night": named("q5-alert-rule-test", "bare-rate-pages-at-night", "false alarm"),
+        "bare-p99-pages-on-blip": named("q5-alert-rule-test", "bare-p99-pages-on-blip", "false alarm"),
+        "errors-only": named("q5-alert-rule-test", "errors-only", "the latency incident starting at 11:50 got no page"),
+        "latency-only": named("q5-alert-rule-test", "latency-only", "the errors incident starting at 09:40 got no page"),
+    },
+    "q6-postmortem-test": {
+        "copies-a-note-with-a-name": named("q6-postmortem-test", "copies-a-note-with-a-name",
+                                           "names a person involved"),
+        "given-name-only": named("q6-postmortem-test", "given-name-only", "names a person involved"),
+        "human-error": named("q6-postmortem-test", "human-error", "blames"),
+        "due-on-incident-day": named("q6-postmortem-test", "due-on-incident-day", "after the incident"),
+        "no-owner": named("q6-postmortem-test", "no-owner", "needs an owner"),
+        "timeline-reversed": named("q6-postmortem-test", "timeline-reversed", "in time order"),
+        "times-without-offset": named("q6-postmortem-test", "times-without-offset", "needs its UTC offset"),
+        "impact-not-quantified": named("q6-postmortem-test", "impact-not-quantified", "state the outage length"),
+        "section-missing": named("q6-postmortem-test", "section-missing", "missing section"),
+    },
+}
+
+
 class TestAnswers(AnswerTable):
     notebook = ROOT / "source" / AID / f"{AID}.ipynb"
     students = STUDENTS
     correct = CORRECT
     near_misses = NEAR_MISSES
+    named_mistakes = NAMED_MISTAKES

@@ -109,6 +109,24 @@ def cooling_with(high=27.0, low=25.0, throttle=True, unthrottle=True, start="sta
     return cooling_actions
 
 
+def cooling_tuple_in_progress(obs):
+    """The reference rules, but looking for tuples in obs["in_progress"] (which holds lists)."""
+    acts = []
+    if obs["cooling_kw"] < obs["heat_kw"] or "failed" in obs["cracs"].values():
+        standby = [u for u, s in sorted(obs["cracs"].items()) if s == "standby"]
+        acts += [("start_crac", u) for u in standby[:1] if ("start_crac", u) not in obs["in_progress"]]
+    return acts + [a for a in cooling_with()(obs) if a[0] != "start_crac"]
+
+
+def cooling_always_spare(obs):
+    """Starts CRAC3 whenever a unit has failed (and no start is in progress)."""
+    busy = [tuple(a) for a in obs["in_progress"]]
+    acts = [a for a in cooling_with()(obs) if a[0] != "start_crac"]
+    if "failed" in obs["cracs"].values() and not any(v == "start_crac" for v, _ in busy):
+        acts.append(("start_crac", "CRAC3"))
+    return acts
+
+
 # --- exercise 4: disk order ---------------------------------------------------------------------
 def margins(obs):
     return {d: g["tolerates"] - sum(obs["disks"][x] in DEGRADED for x in g["disks"])
@@ -125,6 +143,13 @@ def order_margin_then_name_desc(obs):
     m = margins(obs)
     failed = [d for d in obs["disks"] if obs["disks"][d] == "failed"]
     return sorted(sorted(failed, reverse=True), key=lambda d: m[d])
+
+
+def order_counting_failed_only(obs):
+    """Margin from the failed disks alone (replacing and rebuilding ignored)."""
+    m = {d: g["tolerates"] - sum(obs["disks"][x] == "failed" for x in g["disks"])
+         for g in obs["groups"].values() for d in g["disks"]}
+    return sorted([d for d, s in obs["disks"].items() if s == "failed"], key=lambda d: m[d])
 
 
 # --- exercise 5: runbooks --------------------------------------------------------------------------
@@ -216,11 +241,14 @@ NEAR_MISSES = {
         "starts-the-failed-unit": {"cooling_actions": cooling_with(start="failed")},
         "throttle-everything": {"cooling_actions": cooling_with(throttle_all=True, unthrottle=False)},
         "no-fix": {"cooling_actions": cooling_with(fix=False)},
+        "tuple-in-progress": {"cooling_actions": cooling_tuple_in_progress},
+        "always-the-spare": {"cooling_actions": cooling_always_spare},
     },
     "q4-disks-test": {
         "largest-margin-first": {"replace_order": lambda obs: sorted(
             [d for d, s in obs["disks"].items() if s == "failed"], key=lambda d: -margins(obs)[d])},
         "by-name": {"replace_order": lambda obs: sorted(d for d, s in obs["disks"].items() if s == "failed")},
+        "failed-only-margin": {"replace_order": order_counting_failed_only},
         "includes-rebuilding": {"replace_order": lambda obs: sorted(
             [d for d, s in obs["disks"].items() if s in DEGRADED], key=lambda d: margins(obs)[d])},
     },
@@ -235,8 +263,50 @@ NEAR_MISSES = {
 }
 
 
+# The mistakes the module's text warns about: each fails a visible test that names it.
+NAMED_MISTAKES = {
+    "q1-alarms-test": {
+        "27-is-high": ({"alarms": alarms_with(inlet=lambda t: t >= 27)}, "27.0 °C counted as high"),
+        "rebuilding-is-failed": ({"alarms": alarms_with(disk=lambda s: s in DEGRADED)},
+                                 "'replacing' or 'rebuilding' disks counted as failed"),
+        "target-first": ({"alarms": alarms_with(swap=True)}, "(target, kind) instead of (kind, target)"),
+    },
+    "q2-feed-test": {
+        "waits-for-battery": ({"feed_actions": feed_waits_for_battery}, "waiting for the battery"),
+        "every-rack-always": ({"feed_actions": feed_everything}, "failing over every rack"),
+        "ignores-both-dead": ({"feed_actions": feed_ignores_dark}, "failing over when no feed is live"),
+    },
+    "q3-cooling-test": {
+        "starts-the-failed-unit": ({"cooling_actions": cooling_with(start="failed")},
+                                   "starting a unit that is not on standby"),
+        "tuple-in-progress": ({"cooling_actions": cooling_tuple_in_progress},
+                              "obs['in_progress'] holds lists"),
+        "always-the-spare": ({"cooling_actions": cooling_always_spare}, "starting a unit when none is on standby"),
+        "no-throttle": ({"cooling_actions": cooling_with(throttle=False)}, "throttle a hot rack while its fix waits"),
+        "never-unthrottle": ({"cooling_actions": cooling_with(unthrottle=False)}, "left throttled"),
+    },
+    "q4-disks-test": {
+        "largest-margin-first": ({"replace_order": lambda obs: sorted(
+            [d for d, s in obs["disks"].items() if s == "failed"], key=lambda d: -margins(obs)[d])},
+            "(margin 1) comes before"),
+        "failed-only-margin": ({"replace_order": order_counting_failed_only},
+                               "count 'replacing' and 'rebuilding' disks against the margin"),
+        "includes-rebuilding": ({"replace_order": lambda obs: sorted(
+            [d for d, s in obs["disks"].items() if s in DEGRADED], key=lambda d: margins(obs)[d])},
+            "list only failed disks"),
+    },
+    "q5-runbook-test": {
+        "do-nothing": ({"runbook": lambda obs: []}, "uptime below 99 %"),
+        "no-disks": ({"runbook": runbook_without("disks")}, "lost its data"),
+        "throttle-everything": ({"runbook": lambda obs: runbook_from_scratch(obs) + [
+            ("throttle", r) for r, k in obs["racks"].items() if not k["throttled"]]}, "quiet night"),
+    },
+}
+
+
 class TestAnswers(AnswerTable):
     notebook = ROOT / "source" / AID / f"{AID}.ipynb"
     students = STUDENTS
     correct = CORRECT
     near_misses = NEAR_MISSES
+    named_mistakes = NAMED_MISTAKES

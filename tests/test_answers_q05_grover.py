@@ -3,7 +3,8 @@
 Each case runs one graded test cell (hidden tests included) of the solved source notebook with
 an answer function replaced. A correct answer must pass without a warning; a near miss must fail
 a check, i.e. raise an AssertionError (any other exception means the test cell crashed). Every
-case runs under the public variant and under two students' variants.
+case runs under the public variant and under two students' variants. Each named mistake (one the
+module's text warns about) must fail the release's visible tests with a message that names it.
 """
 from __future__ import annotations
 
@@ -142,6 +143,10 @@ def p_via_cos(N, M, k):
     return 1 - math.cos((2 * k + 1) * math.asin(math.sqrt(M / N))) ** 2
 
 
+def NUMPY_FLOAT_K(N, M):              # the right number, as a NumPy float such as 4.0
+    return np.round(np.pi / (4 * np.arcsin(np.sqrt(M / N))) - 0.5)
+
+
 def k_floor_theta(N, M):
     return math.floor(math.pi / (4 * math.asin(math.sqrt(M / N))))
 
@@ -231,6 +236,27 @@ def plan_of(choose="cheapest", success="any", shots_delta=0, as_float=False, as_
     return search_plan
 
 
+def plan_unguarded(guard_one=False, guard_zero=False):
+    """The cheapest plan, without the guard for P(k) = 1 (ln 0) or for P(k) = 0 (division by ln 1 = 0)."""
+    def search_plan(N, M, target):
+        theta = math.asin(math.sqrt(M / N))
+        k_peak = max(0, round(math.pi / (4 * theta) - 0.5))
+        best = None
+        for k in range(0, 2 * k_peak + 3):
+            p = math.sin((2 * k + 1) * theta) ** 2
+            if guard_zero and p <= 1e-12:
+                continue
+            if guard_one and p >= 1 - 1e-12:
+                s = 1
+            else:
+                s = max(1, math.ceil(math.log(1 - target) / math.log(1 - p)))
+            if best is None or s * (k + 1) < best[0]:
+                best = (s * (k + 1), k, s, 1 - (1 - p) ** s)
+        _, k, s, success = best
+        return {"iterations": k, "shots": s, "success": success}
+    return search_plan
+
+
 def plan_doubled_shots(N, M, target):
     plan = plan_of()(N, M, target)
     theta = math.asin(math.sqrt(M / N))
@@ -295,12 +321,13 @@ NEAR_MISSES = {
         "theta-in-degrees": {"success_probability": lambda N, M, k: math.sin((2 * k + 1) * math.degrees(math.asin(math.sqrt(M / N)))) ** 2},
         "sin-not-squared": {"success_probability": lambda N, M, k: abs(math.sin((2 * k + 1) * math.asin(math.sqrt(M / N))))},
     },
-    # textbook floor, no -1/2, theta without arcsin, ceil
+    # textbook floor, no -1/2, theta without arcsin, ceil, a NumPy float
     "q4-iterations-test": {
         "textbook-floor": {"optimal_iterations": lambda N, M: math.floor(math.pi / 4 * math.sqrt(N / M))},
         "no-minus-half": {"optimal_iterations": lambda N, M: round(math.pi / (4 * math.asin(math.sqrt(M / N))))},
         "theta-without-arcsin": {"optimal_iterations": lambda N, M: round(math.pi / (4 * math.sqrt(M / N)) - 0.5)},
         "ceil": {"optimal_iterations": lambda N, M: math.ceil(math.pi / (4 * math.asin(math.sqrt(M / N))) - 0.5)},
+        "numpy-float": {"optimal_iterations": NUMPY_FLOAT_K},
     },
     # diffuser before oracle, one iteration too many, no H layer, diffuser about |0>, a helper qubit
     "q5-grover-test": {
@@ -319,7 +346,8 @@ NEAR_MISSES = {
         "only-first-solution": {"sat_oracle": sat_of(only_first=True)},
         "diagonal-gate": {"sat_oracle": sat_of(diagonal=True)},
     },
-    # random guessing, one-shot probability reported, one shot short, far too many shots, floats, a tuple
+    # random guessing, one-shot probability reported, one shot short, far too many shots, floats, a tuple,
+    # no guard where P(k) = 1 (ln 0) or where P(k) = 0 (a division by ln 1 = 0)
     "q7-plan-test": {
         "random-guessing-k0": {"search_plan": plan_of(choose="guess")},
         "success-of-one-shot": {"search_plan": plan_of(success="single")},
@@ -327,6 +355,50 @@ NEAR_MISSES = {
         "doubled-shots": {"search_plan": plan_doubled_shots},
         "shots-as-float": {"search_plan": plan_of(as_float=True)},
         "tuple-not-dict": {"search_plan": plan_of(as_tuple=True)},
+        "no-guard-for-p-equal-1": {"search_plan": plan_unguarded(guard_zero=True)},
+        "no-guard-for-p-equal-0": {"search_plan": plan_unguarded(guard_one=True)},
+    },
+}
+
+# The mistakes the module's text warns about: each fails the release's visible test cell with a
+# message that names it ({grade_id: {label: (substitutes, words the message must contain)}}).
+NAMED_MISTAKES = {
+    "q1-oracle-test": {
+        "read-left-to-right": ({"phase_oracle": oracle(reverse=True)}, "reading the bitstring left to right"),
+        "x-on-the-ones": ({"phase_oracle": oracle(flip_ones=True)}, "whose bit is 1 instead of 0"),
+        "x-not-undone": ({"phase_oracle": oracle(undo=False)}, "not undone"),
+    },
+    "q2-diffuser-test": {
+        "no-outer-h-layers": ({"diffuser": diffuser_of(h_layers=False)}, "forgetting the outer H layers"),
+        "no-x-layers": ({"diffuser": diffuser_of(x_layers=False)}, "leaving out the X layers"),
+    },
+    "q3-success-test": {
+        "theta-without-arcsin": (NEAR_MISSES["q3-success-test"]["theta-without-arcsin"], "instead of its arcsine"),
+        "theta-in-degrees": (NEAR_MISSES["q3-success-test"]["theta-in-degrees"], "radians"),
+        "2k-not-2k-plus-1": (NEAR_MISSES["q3-success-test"]["2k-not-2k-plus-1"], "(2k) theta instead of (2k + 1) theta"),
+        "sin-not-squared": (NEAR_MISSES["q3-success-test"]["sin-not-squared"], "not squared"),
+    },
+    "q4-iterations-test": {
+        "textbook-floor": (NEAR_MISSES["q4-iterations-test"]["textbook-floor"], "textbook floor"),
+        "theta-without-arcsin": (NEAR_MISSES["q4-iterations-test"]["theta-without-arcsin"], "textbook floor"),
+        "numpy-float": ({"optimal_iterations": NUMPY_FLOAT_K}, "is a float"),
+    },
+    "q5-grover-test": {
+        "diffuser-then-oracle": ({"grover_circuit": grover_of(order="do")}, "the diffuser before the oracle"),
+        "one-iteration-too-many": ({"grover_circuit": grover_of(extra=1)}, "one iteration too many"),
+        "no-initial-h": ({"grover_circuit": grover_of(initial_h=False)}, "no H layer at the start"),
+        "diffuser-without-h": ({"grover_circuit": grover_of(diffuser_h=False)}, "without its outer H layers"),
+    },
+    "q6-sat-test": {
+        "and-within-clause": ({"sat_oracle": sat_of(any_of=all)}, "a clause holds when at least one pair holds"),
+        "bit-order-reversed": ({"sat_oracle": sat_of(reverse_bits=True)}, "the bit order reversed"),
+        "only-first-solution": ({"sat_oracle": sat_of(only_first=True)}, "only the first satisfying plan"),
+    },
+    "q7-plan-test": {
+        "success-of-one-shot": ({"search_plan": plan_of(success="single")}, "the probability of one shot"),
+        "shots-as-float": ({"search_plan": plan_of(as_float=True)}, "shots is a float"),
+        "no-guard-for-p-equal-1": ({"search_plan": plan_unguarded(guard_zero=True)}, "P(k) = 1"),
+        "no-guard-for-p-equal-0": ({"search_plan": plan_unguarded(guard_one=True)}, "P(k) = 0"),
     },
 }
 
@@ -336,3 +408,4 @@ class TestAnswers(AnswerTable):
     students = STUDENTS
     correct = CORRECT
     near_misses = NEAR_MISSES
+    named_mistakes = NAMED_MISTAKES

@@ -3,7 +3,8 @@
 Each case runs one graded test cell (hidden tests included) of the solved source notebook with
 an answer function replaced. A correct answer must pass without a warning; a near miss must fail
 a check, i.e. raise an AssertionError (any other exception means the test cell crashed). Every
-case runs under the public variant and under two students' variants.
+case runs under the public variant and under two students' variants. Each named mistake (one the
+module's text warns about) must fail the release's visible tests with a message that names it.
 """
 from __future__ import annotations
 
@@ -110,8 +111,9 @@ def mult_as_matrix(a):
 
 # ---------------------------------------------------------------- q3: phase_to_denominator
 
-def by_convergents(m, t, N):
-    """The last continued-fraction convergent of m / 2^t with denominator <= N."""
+def last_convergent(m, t, N):
+    """The last continued-fraction convergent of m / 2^t with denominator <= N: not always the
+    closest fraction (27/256 with N = 15: the convergent 1/9, but 1/10 is closer)."""
     x = Fraction(m, 2 ** t)
     h0, h1, k0, k1 = 0, 1, 1, 0
     best = 1
@@ -124,6 +126,22 @@ def by_convergents(m, t, N):
         if x == c:
             return best
         x = 1 / (x - c)
+
+
+def by_semiconvergents(m, t, N):
+    """Convergents and the in-between fractions (semiconvergents) with denominator <= N, closest wins."""
+    x = Fraction(m, 2 ** t)
+    candidates, h0, h1, k0, k1, rest = [Fraction(0, 1)], 0, 1, 1, 0, x
+    while True:
+        c = math.floor(rest)
+        for j in range(1, c + 1):                  # (h0 + j h1) / (k0 + j k1), j = c is the convergent
+            if k0 + j * k1 <= N:
+                candidates.append(Fraction(h0 + j * h1, k0 + j * k1))
+        h0, h1, k0, k1 = h1, c * h1 + h0, k1, c * k1 + k0
+        if k1 > N or rest == c:
+            break
+        rest = 1 / (rest - c)
+    return min(candidates, key=lambda f: (abs(x - f), f.denominator)).denominator
 
 
 def by_search(m, t, N):
@@ -196,7 +214,8 @@ def measured(a, N, t):
 # ---------------------------------------------------------------- q5: shor_factor
 
 def factoring(bases=lambda N: range(2, N - 1), plus=False, check_minus_one=True, check_odd=True,
-              tuple_out=False, swap_out=False, prefetch=False, full_power=False, bare=False):
+              tuple_out=False, swap_out=False, prefetch=False, full_power=False, bare=False,
+              true_division=False, own_orders=False):
     def shor_factor(N, oracle):
         if prefetch:                               # asks for every order first: far over budget
             orders = {a: oracle(a, N) for a in range(2, N - 1) if math.gcd(a, N) == 1}
@@ -205,7 +224,7 @@ def factoring(bases=lambda N: range(2, N - 1), plus=False, check_minus_one=True,
             if g > 1:
                 out = [g, N // g]
                 return out if bare else {"factors": out, "a": a, "r": None}
-            r = orders[a] if prefetch else oracle(a, N)
+            r = orders[a] if prefetch else (order_by_search(a, N) if own_orders else oracle(a, N))
             if check_odd and r % 2:
                 continue
             half = pow(a, r // 2, N)
@@ -214,7 +233,8 @@ def factoring(bases=lambda N: range(2, N - 1), plus=False, check_minus_one=True,
             if full_power:
                 half = pow(a, r, N)
             p = math.gcd(half + 1 if plus else half - 1, N)
-            pair = (N // p, p) if swap_out else (p, N // p)
+            q = N / p if true_division else N // p        # N / p: the float 5.0, not the int 5
+            pair = (q, p) if swap_out else (p, q)
             if bare:
                 return list(pair)
             return {"factors": tuple(pair) if tuple_out else list(pair), "a": a, "r": r}
@@ -238,7 +258,7 @@ CORRECT = {
         "other-global-phase": {"mult_mod15": mult(phase=0.7)},
     },
     "q3-denominator-test": {
-        "own-convergents": {"phase_to_denominator": by_convergents},
+        "own-semiconvergents": {"phase_to_denominator": by_semiconvergents},
         "search-all-denominators": {"phase_to_denominator": by_search},
         "limit-n-minus-1": {"phase_to_denominator": lambda m, t, N: Fraction(m, 2 ** t).limit_denominator(N - 1).denominator},
     },
@@ -268,8 +288,9 @@ NEAR_MISSES = {
         "qubit-order-reversed": {"mult_mod15": mult(reverse_bits=True)},
         "permutation-matrix": {"mult_mod15": mult_as_matrix},
     },
-    # the unlimited denominator (a power of 2), the numerator, 2^t / m, the limit 2^t
+    # the unlimited denominator (a power of 2), the numerator, 2^t / m, the last convergent only
     "q3-denominator-test": {
+        "last-convergent-only": {"phase_to_denominator": last_convergent},
         "power-of-two": {"phase_to_denominator": lambda m, t, N: Fraction(m, 2 ** t).denominator},
         "numerator": {"phase_to_denominator": lambda m, t, N: Fraction(m, 2 ** t).limit_denominator(N).numerator},
         "rounded-inverse": {"phase_to_denominator": round_inverse},
@@ -285,14 +306,58 @@ NEAR_MISSES = {
         "repeated-multiplications": {"order_finding_circuit": finder(repeat=True)},
         "with-measurements": {"order_finding_circuit": measured},
     },
-    # no a^(r/2) = -1 test (trivial factors for 65), r/2 given as the order, gcd(a^r - 1, N) = N,
-    # every order fetched first (over budget), a bare list without evidence
+    # no a^(r/2) = -1 test (trivial factors for 57 and 65), r/2 given as the order, gcd(a^r - 1, N) = N,
+    # every order fetched first (over budget), a bare list without evidence, q = N / p a float,
+    # orders from one's own order finder instead of the oracle
     "q5-factor-test": {
         "minus-one-not-checked": {"shor_factor": factoring(check_minus_one=False)},
         "half-order-as-r": {"shor_factor": then(factoring(), lambda d: {**d, "r": d["r"] // 2 if d["r"] else None})},
         "gcd-of-a-to-the-r": {"shor_factor": factoring(full_power=True)},
         "over-budget": {"shor_factor": factoring(prefetch=True)},
         "bare-list": {"shor_factor": factoring(bare=True)},
+        "q-as-float": {"shor_factor": factoring(true_division=True)},
+        "own-orders-not-the-oracle": {"shor_factor": factoring(own_orders=True)},
+    },
+}
+
+# The mistakes the module's text warns about: each fails the release's visible test cell with a
+# message that names it ({grade_id: {label: (substitutes, words the message must contain)}}).
+NAMED_MISTAKES = {
+    "q1-order-test": {
+        "one-too-few": ({"classical_order": order_minus_one}, "one too few"),
+        "euler-phi": ({"classical_order": euler_phi}, "Euler's phi(N) instead of the order"),
+        "n-minus-1": ({"classical_order": lambda a, N: N - 1}, "N - 1 instead of the order"),
+    },
+    "q2-mult-test": {
+        "swaps-in-the-wrong-order": ({"mult_mod15": mult(order=lambda s: list(reversed(s)))},
+                                     "shift the bits the wrong way"),
+        "qubit-order-reversed": ({"mult_mod15": mult(reverse_bits=True)}, "shift the bits the wrong way"),
+        "no-flip-for-negative-a": ({"mult_mod15": mult(flip=False)}, "needs the bit flip"),
+    },
+    "q3-denominator-test": {
+        "power-of-two": ({"phase_to_denominator": lambda m, t, N: Fraction(m, 2 ** t).denominator},
+                         "a power of 2"),
+        "numerator": ({"phase_to_denominator": lambda m, t, N: Fraction(m, 2 ** t).limit_denominator(N).numerator},
+                      "the numerator instead of the denominator"),
+        "last-convergent-only": ({"phase_to_denominator": last_convergent},
+                                 "last continued-fraction convergent"),
+    },
+    "q4-circuit-test": {
+        "work-register-in-0": ({"order_finding_circuit": finder(prepare=False)}, "work register left in |0>"),
+        "a-on-every-counting-qubit": ({"order_finding_circuit": finder(exponent=lambda j, t: 1)},
+                                      "the same multiplier a on every counting qubit"),
+        "counting-qubits-reversed": ({"order_finding_circuit": finder(exponent=lambda j, t: 2 ** (t - 1 - j))},
+                                     "counting qubits in reverse order"),
+        "forward-qft": ({"order_finding_circuit": finder(iqft="forward")}, "forward QFT instead of the inverse"),
+        "x-on-the-wrong-work-qubit": ({"order_finding_circuit": finder(one_on=3)}, "wrong work qubit"),
+        "repeated-multiplications": ({"order_finding_circuit": finder(repeat=True)},
+                                     "instead of repeating the multiplication"),
+        "with-measurements": ({"order_finding_circuit": measured}, "measurements"),
+    },
+    "q5-factor-test": {
+        "q-as-float": ({"shor_factor": factoring(true_division=True)}, "integer division N // p"),
+        "minus-one-not-checked": ({"shor_factor": factoring(check_minus_one=False)}, "a^(r/2) = -1 mod N"),
+        "own-orders-not-the-oracle": ({"shor_factor": factoring(own_orders=True)}, "did not come from the oracle"),
     },
 }
 
@@ -302,3 +367,4 @@ class TestAnswers(AnswerTable):
     students = STUDENTS
     correct = CORRECT
     near_misses = NEAR_MISSES
+    named_mistakes = NAMED_MISTAKES

@@ -70,3 +70,9 @@ def test_numpy_values_are_shown_as_python_values():
 def test_a_long_value_keeps_both_ends():
     text = describe(list(range(200)))
     assert text.startswith("a list [0, 1,") and text.endswith("198, 199]") and " ... " in text
+
+
+def test_numpy_string_keys_of_a_mapping_are_shown_as_strings():
+    with pytest.raises(checks.CheckFailed) as caught:
+        checks.close({np.str_("0000"): 0.7}, {"0000": 0.5}, abs=0.01, what="P", hint=H)
+    assert "'0000'" in str(caught.value) and "np.str_" not in str(caught.value)

@@ -30,7 +30,7 @@ def observe(x: Any) -> dict:
         return {"value": float(x)}
     if isinstance(x, Mapping):
         if all(isinstance(k, str) and _is_number(v) for k, v in x.items()):
-            return {"mapping": {k: float(v) for k, v in x.items()}}
+            return {"mapping": {str(k): float(v) for k, v in x.items()}}  # np.str_ keys too
         return bad(x)
     if isinstance(x, (str, bytes, dict, set)) or x is None:
         return bad(x)
@@ -52,7 +52,7 @@ def _tolerance_text(spec: dict) -> str:
     parts = []
     rel = spec.get("rel")
     if rel:
-        parts.append(f"{rel * 100:g}%" if rel >= 1e-3 else f"rounding error ({rel:g} of its size)")
+        parts.append(f"{rel * 100:g}%" if rel >= 1e-5 else f"rounding error ({rel:g} of its size)")
     if spec.get("abs"):
         parts.append(f"±{spec['abs']:g}{unit}")
     return " or ".join(parts) if parts else "exactly"

@@ -168,7 +168,7 @@ def describe(value: Any) -> str:
     """A short, student-facing description of a value: its type and its repr, shortened in
     the middle so that both ends (often the number that matters) stay visible."""
     if value is None:
-        return "None (did the function `return` its result?)"
+        return "None (a function without a `return` gives None)"
     kind = type(value).__name__
     try:
         text = repr(_readable(value))
