@@ -142,7 +142,7 @@ def _kernel_manager(sandbox: Sandbox, limits: Limits) -> _SandboxKernelManager:
                       language="python", interrupt_mode="message", env={}, metadata={})
     km = _SandboxKernelManager(transport="ipc", ip=str(runtime / "k"),
                                connection_file=str(runtime / "kernel.json"),
-                               sandbox_uid=sandbox.uid if sandbox.enabled else None,
+                               sandbox_uid=sandbox.uid if sandbox.own_uid else None,
                                max_message=_max_message(limits))
     km._kernel_spec = spec  # ours, not the notebook's (a student may have edited it)
     return km

@@ -7,7 +7,7 @@ other submissions) exists inside. It has no network (its own, empty, network nam
 own pid namespace (nothing it starts can outlive it), and it runs as an unprivileged uid with
 no capabilities and ``no_new_privs``, under memory, CPU, process and file-size rlimits.
 
-How it is started, and why in this order::
+How it is started, and why in this order. As root::
 
     prlimit (rlimits)  ->  bwrap as root (mounts, namespaces)  ->  setpriv (uid, caps)  ->  python
 
@@ -16,7 +16,20 @@ sandbox uid: the venv's python links into /root/.pyenv and /root is mode 700, an
 unprivileged bwrap resolves every source path with the caller's permissions (also for
 ``--ro-bind-fd``). setpriv then drops to the sandbox uid inside: a uid of its own, not 0, is
 what makes RLIMIT_NPROC count (it is not enforced for uid 0) and makes the processes easy to
-find. ``Sandbox(enabled=False)`` (``--unsafe-no-sandbox``) keeps only prlimit.
+find.
+
+As an ordinary user (rootless), where unprivileged user namespaces are enabled::
+
+    prlimit (rlimits)  ->  bwrap --unshare-user (mounts, namespaces, uid 1000 inside)  ->  python
+
+bwrap makes a user namespace of its own (Flatpak's model): the same mounts, no network, its
+own pid namespace, no capabilities, no_new_privs, and no further user namespaces inside. What
+root adds: a uid of the kernel's own outside the namespace. Rootless, the kernel's processes
+are the grading user's outside it, so RLIMIT_NPROC counts that user's other processes too (the
+limit is raised by their number, as without a sandbox), and the kernel could replace the
+socket files in its runtime folder (the grader connects to them once, at start).
+
+``Sandbox(enabled=False)`` (``--unsafe-no-sandbox``) keeps only prlimit.
 """
 from __future__ import annotations
 
@@ -97,11 +110,9 @@ def sandbox_problem() -> str | None:
     for tool in ("prlimit", "setpriv"):
         if _tool(tool) is None:
             return f"{tool} is missing (apt-get install util-linux)"
-    if os.geteuid() != 0:
-        return ("the sandbox runs each kernel under a uid of its own, which needs root; "
-                "grade as root")
+    inner = ["--", _tool("setpriv"), *_drop_args(65000)] if not rootless() else []
     probe = [bwrap, *_namespace_args(), "--ro-bind", "/usr", "/usr", *_system_links(),
-             "--", _tool("setpriv"), *_drop_args(65000), "--", "/usr/bin/true"]
+             *inner, "--", "/usr/bin/true"]
     try:
         done = subprocess.run(probe, capture_output=True, text=True, timeout=30,
                               env={"PATH": "/usr/bin:/bin"})
@@ -109,14 +120,28 @@ def sandbox_problem() -> str | None:
         return f"bubblewrap could not be started: {exc}"
     if done.returncode != 0:
         why = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+        if rootless():
+            return (f"grading without root needs unprivileged user namespaces, which this "
+                    f"machine refuses ({why}); enable them (sysctl user.max_user_namespaces, "
+                    "kernel.unprivileged_userns_clone) or grade as root")
         return f"bubblewrap cannot create its namespaces here ({why}); a container needs CAP_SYS_ADMIN"
     return None
 
 
+def rootless() -> bool:
+    """Grading as an ordinary user: the sandbox makes a user namespace of its own."""
+    return os.geteuid() != 0
+
+
+INNER_UID = 1000  # the kernel's uid inside a rootless sandbox (the grading user's, outside)
+
+
 def _namespace_args() -> list[str]:
-    # No user namespace: bwrap runs as root (see the module docstring). --unshare-net leaves
-    # the kernel only a loopback interface that nothing else shares.
-    return ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
+    # As root, no user namespace: bwrap runs as root (see the module docstring). --unshare-net
+    # leaves the kernel only a loopback interface that nothing else shares.
+    user = (["--unshare-user", "--uid", str(INNER_UID), "--gid", str(INNER_UID), "--disable-userns"]
+            if rootless() else [])
+    return [*user, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts",
             "--unshare-cgroup-try", "--hostname", "sandbox", "--die-with-parent", "--new-session"]
 
 
@@ -143,9 +168,13 @@ def _runtime_paths() -> list[str]:
     """What the kernel reads: the interpreter's installation, the venv, the package. Nested
     paths are dropped (bound with their parent); the venv is bound at its own (unresolved)
     path because that is where python finds pyvenv.cfg."""
+    # site-packages on sys.path beyond the venv's own: a venv that reuses another's packages
+    # through a .pth file (graders/hub/runtime.py's shim) imports from there
+    packages = [p for p in sys.path if os.path.basename(p) in ("site-packages", "dist-packages")
+                and os.path.isdir(p)]
     paths = {os.path.abspath(p) for p in
              (sys.prefix, sys.exec_prefix, sys.base_prefix, sys.base_exec_prefix,
-              os.path.dirname(os.path.realpath(sys.executable)), PACKAGE_DIR)}
+              os.path.dirname(os.path.realpath(sys.executable)), PACKAGE_DIR, *packages)}
     paths = sorted(p for p in paths if not p.startswith("/usr/") and p != "/usr")
     return [p for p in paths if not any(p != q and p.startswith(q.rstrip("/") + "/") for q in paths)]
 
@@ -211,6 +240,13 @@ class Sandbox:
         self.scratch = Path(self.scratch).resolve()
         if self.enabled and not 0 < self.uid < 2**31:
             raise AcademyError(f"sandbox uid must be a positive, non-root uid, not {self.uid}")
+        if self.enabled and rootless():
+            self.uid = os.geteuid()  # the user namespace maps the grading user, and only it
+
+    @property
+    def own_uid(self) -> bool:
+        """The kernel runs under a uid of its own (root's sandbox), not the grader's."""
+        return self.enabled and not rootless()
 
     def prepare(self) -> None:
         """Create scratch and give it (and what the caller copied in) to the sandbox uid
@@ -223,12 +259,10 @@ class Sandbox:
         can create its sockets there but, once :meth:`seal` has taken them back, cannot swap
         one for a link to some other socket on the grading machine for the grader to
         connect to."""
-        if self.enabled and os.geteuid() != 0:
-            raise AcademyError("the sandbox needs root (it runs each kernel under a uid of its own)")
         self.scratch.mkdir(parents=True, exist_ok=True)
         self.release()
         self.runtime_dir = Path(tempfile.mkdtemp(prefix="academy-kernel-", dir=_short_tmp()))
-        if not self.enabled:
+        if not self.own_uid:  # rootless: scratch and the runtime folder are the user's already
             return
         for folder, dirs, files in os.walk(self.scratch):
             for name in [folder, *(os.path.join(folder, n) for n in dirs + files)]:
@@ -240,6 +274,8 @@ class Sandbox:
     def seal(self) -> None:
         """Give the runtime folder's files (sockets, connection file) back to the grader, once
         the kernel has bound its sockets and before any student code runs."""
+        if not self.own_uid:
+            return
         for entry in os.scandir(self.runtime_dir):
             os.chown(entry.path, os.getuid(), os.getgid(), follow_symlinks=False)
 
@@ -266,23 +302,23 @@ class Sandbox:
     def kernel_argv(self, argv: list[str], limits: Limits) -> list[str]:
         """``argv`` wrapped in prlimit, and unless disabled in bwrap and setpriv."""
         tools = {name: _tool(name) for name in ("prlimit", "setpriv", "bwrap")}
-        needed = ["prlimit", "setpriv", "bwrap"] if self.enabled else ["prlimit"]
+        needed = (["prlimit", "bwrap"] + (["setpriv"] if self.own_uid else [])) if self.enabled else ["prlimit"]
         if missing := [n for n in needed if tools[n] is None]:
             why = (sandbox_problem() if self.enabled else None) or f"{', '.join(missing)} not found"
             raise AcademyError(f"cannot start a kernel: {why}")
-        # Without the uid change RLIMIT_NPROC counts the grader's own processes too (and is
+        # Without a uid of its own RLIMIT_NPROC counts the grader's own processes too (and is
         # not enforced for root): best effort, allow for those already running.
-        nproc = limits.processes if self.enabled else limits.processes + len(processes_of(os.getuid()))
+        nproc = limits.processes if self.own_uid else limits.processes + len(processes_of(os.getuid()))
         prlimit = [tools["prlimit"], f"--as={limits.memory_mb * 1024 * 1024}", f"--nproc={nproc}",
                    # soft then hard: SIGXCPU (the kernel dies saying why), SIGKILL 5 s later
                    f"--cpu={limits.cpu}:{limits.cpu + 5}",
                    f"--fsize={FILE_BYTES}", f"--nofile={OPEN_FILES}", "--core=0", "--"]
         if not self.enabled:
             return [*prlimit, *argv]
+        drop = ["--", tools["setpriv"], *_drop_args(self.uid)] if self.own_uid else []
         return [*prlimit, tools["bwrap"], *_namespace_args(), *self._mounts(),
                 # the kernel lives in its own pid namespace: the grader's pid means nothing there
-                "--unsetenv", "JPY_PARENT_PID",
-                "--", tools["setpriv"], *_drop_args(self.uid), "--", *argv]
+                "--unsetenv", "JPY_PARENT_PID", *drop, "--", *argv]
 
     def _mounts(self) -> list[str]:
         made: set[str] = {"/", "/tmp"}

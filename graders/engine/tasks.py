@@ -6,6 +6,7 @@ worker needs no access to the course directory or the gradebook.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -18,7 +19,7 @@ from ..checks.verdict import MODE_ENV
 from ..instances import STUDENT_ENV
 from ..notebooks import is_test_cell
 from .locks import sandbox_uid
-from .sandbox import Limits, Sandbox, processes_of
+from .sandbox import Limits, Sandbox, processes_of, rootless
 from .strip import observe_only
 
 MAX_FILE_BYTES = 64 * 1024 * 1024  # what a submission folder may bring into scratch
@@ -77,7 +78,9 @@ def run_job(job: Job) -> Outcome:
             target = scratch / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        with sandbox_uid(busy=processes_of) as uid:
+        # As root each job holds a uid of its own; rootless, the user namespace maps the user's
+        own = job.sandboxed and not rootless()
+        with (sandbox_uid(busy=processes_of) if own else contextlib.nullcontext(os.geteuid())) as uid:
             sandbox = Sandbox(scratch, uid=uid, enabled=job.sandboxed)
             result = run_notebook(nbformat.reads(job.notebook, as_version=4), sandbox, job.limits, job.env)
         return Outcome(job.key, nbformat.writes(result.nb), list(result.executed),
