@@ -454,6 +454,13 @@ def sample_counts(circuit, shots, seed):
         "the notebook file is truncated JSON",
         raw='{"cells": [{"cell_type": "code", "source": "',
         earns=frozenset(), status="not a notebook", recorded=False),
+    Attack(
+        "q-wide-circuit", Q01,
+        "prepare returns a 27-qubit circuit (a few hundred bytes of QPY whose statevector "
+        "would take 2 GB to simulate in the grader); the rest honest",
+        answers={"q4-prepare": "def prepare(theta, phi):\n    qc = QuantumCircuit(27)\n"
+                               "    qc.h(range(27))\n    return qc\n"},
+        earns=all_but(Q01, "q4")),
 ]
 
 
@@ -765,6 +772,14 @@ for _ in range(50):
                         "cells": [{"cell_type": "code", "id": "x", "metadata": {},
                                    "outputs": [], "execution_count": None, "source": 42}]}),
         earns=frozenset(), status="not a valid notebook", recorded=False),
+    Attack(
+        "d-huge-answer", DC01,
+        "overloaded_racks returns 60,000 rack names (0.6 MB of data per call for the grader "
+        "to compare); the rest honest",
+        answers={"q3-pdu": "@RIGHT@\n"
+                           "def overloaded_racks(*args, **kwargs):\n"
+                           "    return [f'R{i:05d}' for i in range(60_000)]\n"},
+        earns=all_but(DC01, "q3")),
 ]
 
 ATTACKS = {Q01: Q01_ATTACKS, DC01: DC01_ATTACKS}

@@ -131,8 +131,11 @@ def _overlap(a: np.ndarray, b: np.ndarray) -> complex:
 
 
 def _equivalent(a: np.ndarray, b: np.ndarray, atol: float, strict: bool) -> bool:
+    """``atol`` bounds how far the overlap t is from 1: strictly |t - 1|, and up to a global
+    phase the least of |e^{iφ}t - 1| over φ, which is 1 - |t|. With the right phase the two
+    are the same number, so one atol means one thing in both."""
     t = _overlap(a, b)
-    return abs(t - 1) <= atol if strict else 1 - abs(t) ** 2 <= atol
+    return abs(t - 1) <= atol if strict else 1 - abs(t) <= atol
 
 
 def _equivalence(got: np.ndarray, want: np.ndarray, spec: dict, noun: str, phase_why: str) -> Verdict:
@@ -153,9 +156,9 @@ def _equivalence(got: np.ndarray, want: np.ndarray, spec: dict, noun: str, phase
 
 
 def judge_statevector(observed: dict, reference: dict, spec: dict) -> Verdict:
-    """Math: with normalised |a> and |b>, the overlap <b|a> has modulus 1 exactly when
-    |a> = e^{iφ}|b>. Up to global phase: pass when 1 - |<b|a>|² <= atol (fidelity).
-    Strictly: pass when |<b|a> - 1| <= atol."""
+    """Math: with normalised |a> and |b>, the overlap t = <b|a> has modulus 1 exactly when
+    |a> = e^{iφ}|b>. Up to global phase: pass when 1 - |t| <= atol (the closest t comes to 1
+    over every global phase). Strictly: pass when |t - 1| <= atol."""
     want = _state(reference)
     if isinstance(want, str):
         raise ValueError(f"the reference is not a statevector: {want}")
@@ -203,9 +206,9 @@ def _matrix(observed: dict, qubits: int | None = None) -> np.ndarray | str:
 
 def judge_operator(observed: dict, reference: dict, spec: dict) -> Verdict:
     """Math: for d×d unitaries A and B, t = tr(B†A)/d has |t| = 1 exactly when A = e^{iφ}B,
-    and then t = e^{iφ}. Up to global phase: pass when 1 - |t|² <= atol (process fidelity).
-    Strictly: pass when |t - 1| <= atol, which is the same as the controlled versions of A and
-    B being equal up to global phase (the Quantum Katas' test)."""
+    and then t = e^{iφ}. Up to global phase: pass when 1 - |t| <= atol (the closest t comes
+    to 1 over every global phase). Strictly: pass when |t - 1| <= atol, which is the same as
+    the controlled versions of A and B being equal up to global phase (the Quantum Katas' test)."""
     want = _matrix(reference)
     if isinstance(want, str):
         raise ValueError(f"the reference is not an operator: {want}")

@@ -19,6 +19,7 @@ from typing import Callable
 
 import nbformat
 from nbformat import ValidationError
+from nbgrader.nbgraderformat.common import SchemaMismatchError
 
 from ..catalog import load_catalog
 from ..course_config import course_config, failure, nbgrader_api
@@ -136,9 +137,10 @@ def _submission_jobs(batch: _Batch, task: Task) -> list[Job]:
 
 CONNECT_SECONDS = 10  # to reach a Dask scheduler
 # What nbgrader's sanitizing steps raise for a notebook it will not grade: metadata that fails
-# its schema (jsonschema's ValidationError), a value it cannot use (ValueError), a locked cell
-# whose checksum does not match (RuntimeError). Anything else while preparing is ours.
-REFUSALS = (ValidationError, ValueError, RuntimeError)
+# its schema (jsonschema's ValidationError) or has another schema version (SchemaMismatchError),
+# a value it cannot use (ValueError), a locked cell whose checksum does not match
+# (RuntimeError). Anything else while preparing is ours.
+REFUSALS = (ValidationError, SchemaMismatchError, ValueError, RuntimeError)
 FEEDBACK_PER_PROCESS = 4  # fewer students than this per worker: write feedback in this process
 REFERENCES_PER_KERNEL = 4  # variants per reference job: fewer kernel starts, still spread out
 

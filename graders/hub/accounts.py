@@ -9,6 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from ..engine.sandbox import processes_of
 from ..errors import AcademyError
 
 MARK = "academy-hub"  # GECOS comment of every account made here; nothing else is ever removed
@@ -57,19 +58,6 @@ def create_user(name: str, home: Path | None = None, note: str = "") -> bool:
     _run([*cmd, name])
     os.chmod(pwd.getpwnam(name).pw_dir, 0o700)  # students must not read each other's work
     return True
-
-
-def processes_of(uid: int) -> list[int]:
-    """Process ids owned by ``uid`` (read from /proc)."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if entry.stat().st_uid == uid:
-                    pids.append(int(entry.name))
-            except FileNotFoundError:
-                pass
-    return pids
 
 
 def stop_processes(name: str, grace: float = 5.0) -> None:
