@@ -254,8 +254,99 @@ NEAR_MISSES = {
 }
 
 
+def egress_free_charged(gb, tiers):
+    """The tiers applied from 0 GB: the free allowance is charged at the second tier's price."""
+    shifted = [(up, tiers[1][1] if i == 0 else p) for i, (up, p) in enumerate(tiers)]
+    return egress_by_bounds(gb, shifted)
+
+
+def bill_notebook_tiers(rows, prices, tiers):
+    return bill_with(egress_by_bounds)(rows, prices, [(100, 0.0), (10_240, 0.126), (51_200, 0.122),
+                                                      (153_600, 0.117), (math.inf, 0.108)])
+
+
+def plain_current(w, ph, pf=1.0):
+    return w / (220 * pf) if ph == 1 else w / (3 ** 0.5 * 380 * pf)
+
+
+def carbon_ok(kwh, pue, ef):
+    return kwh * pue * ef / 1000
+
+
+# The mistakes the module's text warns about: each fails a visible test (release) whose message
+# names it. {grade_id: {label: (substitutes, words the message must contain)}}
+NAMED_MISTAKES = {
+    "q1-tco-test": {
+        "tariff-per-mwh": ({"tco_krw": NEAR_MISSES["q1-tco-test"]["mwh-tariff"]["tco_krw"]}, "per MWh"),
+        "capex-left-out": ({"tco_krw": lambda c, *a, **k: tco_annuity(0, *a, **k)}, "CAPEX left out"),
+        "no-pue": ({"tco_krw": tco_no_pue}, "PUE left out"),
+        "other-opex-once": ({"tco_krw": lambda c, kw, p, t, o, years=5, discount_rate=0.0:
+                             tco_annuity(c, kw, p, t, 0, years, discount_rate) + o}, "counted once"),
+        "discounted-from-year-0": ({"tco_krw": tco_from_year_0}, "first OPEX payment not discounted"),
+        "capex-discounted": ({"tco_krw": tco_discount_capex}, "CAPEX discounted"),
+        "simple-interest": ({"tco_krw": tco_simple_interest}, "simple interest"),
+    },
+    "q2-break-even-test": {
+        "720-hour-month": (NEAR_MISSES["q2-break-even-test"]["720-hour-month"], "720-hour"),
+        "term-in-years": (NEAR_MISSES["q2-break-even-test"]["term-in-years"], "term in years"),
+        "upfront-not-spread": ({"reserved_monthly_usd": lambda up, hr, term: up + hr * 730}, "not spread"),
+        "fraction-of-month": (NEAR_MISSES["q2-break-even-test"]["fraction-of-month"], "fraction of the month"),
+        "inverted": (NEAR_MISSES["q2-break-even-test"]["inverted"], "upside down"),
+    },
+    "q3-bill-test": {
+        "free-allowance-charged": ({"egress_cost": egress_free_charged, "bill_lines": bill_with(egress_free_charged)},
+                                   "free 100 GB charged"),
+        "whole-volume-at-reached-tier": (NEAR_MISSES["q3-bill-test"]["whole-volume-at-reached-tier"],
+                                         "tier the total reaches"),
+        "flat-egress": (NEAR_MISSES["q3-bill-test"]["flat-egress"], "10 TB boundary"),
+        "tiers-per-row": (NEAR_MISSES["q3-bill-test"]["tiers-per-row"], "row by row"),
+        "rounded-cents": (NEAR_MISSES["q3-bill-test"]["rounded-cents"], "rounded to cents"),
+        "notebook-prices": (NEAR_MISSES["q3-bill-test"]["notebook-prices-hardcoded"], "PRICES of the notebook"),
+        "notebook-tiers": ({"egress_cost": egress_by_bounds, "bill_lines": bill_notebook_tiers},
+                           "TIERS of the notebook"),
+    },
+    "q4-spot-test": {
+        "linear-probability": (NEAR_MISSES["q4-spot-test"]["linear-probability"], "λH used as the probability"),
+        "no-interruption-returned": ({"p_interrupted": lambda h, lam: math.exp(-lam * h)}, "NO interruption returned"),
+        "ignores-lost-hours": (NEAR_MISSES["q4-spot-test"]["ignores-lost-hours"], "lost hours not paid for"),
+        "one-segment-only": (NEAR_MISSES["q4-spot-test"]["one-segment-only"], "only one segment"),
+    },
+    "q5-carbon-current-test": {
+        "kwh-as-mwh": (NEAR_MISSES["q5-carbon-current-test"]["kwh-as-mwh"], "1,000 kWh is 1 MWh"),
+        "no-pue": (NEAR_MISSES["q5-carbon-current-test"]["no-pue"], "PUE left out"),
+        "380-v-single-phase": ({"carbon_t": carbon_ok, "feed_current_a": lambda w, ph, pf=1.0:
+                                w / (380 * pf) if ph == 1 else plain_current(w, ph, pf)}, "380 V used for a single-phase"),
+        "forgot-root-3": (NEAR_MISSES["q5-carbon-current-test"]["forgot-root-3"], "√3 left out"),
+        "root-3-at-220": (NEAR_MISSES["q5-carbon-current-test"]["root-3-at-220"], "√3 used with 220 V"),
+        "pf-multiplied": (NEAR_MISSES["q5-carbon-current-test"]["pf-multiplied"], "multiplied instead of divided"),
+        "single-phase-formula": ({"carbon_t": carbon_ok, "feed_current_a": lambda w, ph, pf=1.0: w / (220 * pf)},
+                                 "single-phase formula"),
+    },
+    "q6-plan-test": {
+        "reserve-the-peak": (NEAR_MISSES["q6-plan-test"]["reserve-the-peak"], "more than 3 % cheaper"),
+        "reserve-none": (NEAR_MISSES["q6-plan-test"]["reserve-none"], "more than 3 % cheaper"),
+        "cost-without-on-demand": (NEAR_MISSES["q6-plan-test"]["cost-without-on-demand"], "is not the monthly cost"),
+        "half-an-instance": (NEAR_MISSES["q6-plan-test"]["half-an-instance"], "whole number"),
+        "tuple-not-dict": (NEAR_MISSES["q6-plan-test"]["tuple-not-dict"], "return a dict"),
+    },
+}
+
+
 class TestAnswers(AnswerTable):
     notebook = ROOT / "source" / AID / f"{AID}.ipynb"
     students = STUDENTS
     correct = CORRECT
     near_misses = NEAR_MISSES
+    named_mistakes = NAMED_MISTAKES
+
+
+def test_the_korean_emission_factor_is_the_current_one():
+    """The 2023 consumption-side factor (0.4173 tCO2-eq/MWh, published December 2025), not the
+    2011 value 0.4594 the module used before."""
+    import nbformat
+    from notebook_harness import solved_notebook
+
+    solved = solved_notebook(ROOT / "source" / AID / f"{AID}.ipynb")
+    assert solved.namespace["EF_KOREA"] == 0.4173
+    text = "\n".join(c.source for c in nbformat.read(ROOT / "source" / AID / f"{AID}.ipynb", as_version=4).cells)
+    assert "0.4594" not in text and "0.46–0.48" not in text

@@ -268,3 +268,44 @@ class TestAnswers(AnswerTable):
     students = STUDENTS
     correct = CORRECT
     near_misses = NEAR_MISSES
+
+
+def one_qubit_degrees(theta):
+    """rz_without_rz with its angle turned into degrees (Qiskit takes radians)."""
+    return one_qubit(h, lambda qc, t: qc.rx(np.degrees(t), 0), h)(theta)
+
+
+# The mistakes the text warns about: each fails the release's visible tests, named.
+NAMED_MISTAKES = {
+    "q1-matrix-test": {
+        "circuit-order-product": ({"matrix_of": product("right")}, "multiplied in circuit order"),
+        "global-phase-dropped": (NEAR_MISSES["q1-matrix-test"]["global-phase-dropped"], "different global phase"),
+    },
+    "q2-inverse-test": {
+        "reversed-no-daggers": ({"inverse_circuit": lambda c: rebuilt(c, lambda op: op)},
+                                "the order reversed but the gates not inverted"),
+        "daggers-not-reversed": ({"inverse_circuit": lambda c: rebuilt(c, lambda op: op.inverse(), order=list)},
+                                 "inverted but not in reverse order"),
+        "changes-the-input": ({"inverse_circuit": inverts_in_place}, "the circuit given to inverse_circuit, after the call"),
+    },
+    "q3-rotation-test": {
+        "half-angle": ({"rz_without_rz": one_qubit(h, lambda qc, t: qc.rx(t / 2, 0), h)},
+                       "the half angle is already inside it"),
+        "minus-theta": ({"rz_without_rz": one_qubit(h, lambda qc, t: qc.rx(-t, 0), h)}, "the wrong sign"),
+        "degrees": ({"rz_without_rz": one_qubit_degrees}, "converted to degrees, but Qiskit takes radians"),
+        "h-only-before": ({"rz_without_rz": one_qubit(h, lambda qc, t: qc.rx(t, 0))}, "not changed back"),
+    },
+    "q4-compile-test": {
+        "reversed-order": (NEAR_MISSES["q4-compile-test"]["reversed-order"],
+                           "in the order the product is written"),
+        "no-plus-pi": (NEAR_MISSES["q4-compile-test"]["no-plus-pi"], "the + pi on the second and third z rotations"),
+    },
+    "q5-controlled-test": {
+        "phase-as-rz": ({"controlled_v": controlled(phase="rz")}, "rz instead of p"),
+        "phase-forgotten": ({"controlled_v": controlled(phase=None)}, "the phase alpha forgotten"),
+        "minus-alpha": ({"controlled_v": controlled(alpha_sign=-1)}, "the wrong sign, -alpha"),
+        "control-target-swapped": ({"controlled_v": controlled(swap=True)}, "control and target swapped"),
+    },
+}
+
+TestAnswers.named_mistakes = NAMED_MISTAKES

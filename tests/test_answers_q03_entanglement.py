@@ -389,8 +389,60 @@ NEAR_MISSES = {
 }
 
 
+NAMED_MISTAKES = {
+    "q1-bell-test": {
+        "sign-forgotten": ({"bell_state": bell(sign=False)}, "the wrong sign"),
+        "phi-psi-swapped": ({"bell_state": bell(swap_labels=True)}, "phi and psi swapped"),
+    },
+    "q2-ghz-test": {
+        "one-cx-short": ({"ghz_circuit": ghz(skip_last=True)}, "one CX short"),
+        "two-extra-cx": ({"ghz_circuit": ghz(extra_pair=True)}, "at most 3 two-or-more-qubit gates"),
+    },
+    "q3-correlation-test": {
+        "not-normalised": ({"correlation": unnormalised}, "not divided by the total number of shots"),
+        "p-same": ({"correlation": p_same}, "P(same) alone"),
+        "sign-flipped": ({"correlation": sign_flipped}, "the sign reversed"),
+        "average-over-keys": ({"correlation": only_present_keys}, "averaged without their counts"),
+    },
+    "q4-chsh-test": {
+        "psi-plus-pair": ({"chsh_circuit": chsh(pair="psi+")}, "a Psi pair instead of Phi+"),
+        "angles-ignored": ({"chsh_circuit": chsh(lambda qc, t: None, lambda qc, t: None)}, "the angles not used"),
+        "rx-instead-of-ry": ({"chsh_circuit": chsh(lambda qc, t: qc.rx(-t, 0), lambda qc, t: qc.rx(-t, 1))},
+                             "rx instead of ry"),
+        "opposite-rotations": ({"chsh_circuit": chsh(rot_b=lambda qc, t: qc.ry(t, 1))}, "opposite senses"),
+        "no-measurements": ({"chsh_circuit": chsh(measure=False)}, "2 classical bits"),
+    },
+    "q5-plan-test": {
+        "other-convention": ({"chsh_plan": plan((math.pi / 2, math.pi / 4, 3 * math.pi / 4))},
+                             "the minus sign on another term"),
+        "b0-b1-swapped": ({"chsh_plan": plan((math.pi / 2, -math.pi / 4, math.pi / 4))},
+                          "the minus sign on another term"),
+        "degrees": ({"chsh_plan": plan((math.pi / 2, math.pi / 4, -math.pi / 4), degrees=True)}, "in radians"),
+        "s-typed-not-computed": ({"chsh_plan": plan((math.pi / 2, math.pi / 4, 3 * math.pi / 4), stated=2.83)},
+                                 "your S does not match the formula"),
+        "a0-ignored": ({"chsh_plan": plan((math.pi / 2, math.pi / 4, -math.pi / 4), ignore_a0=True)},
+                       "a0 must be the angle you were given"),
+    },
+    "q6-teleport-test": {
+        "z-missing": ({"teleport_protocol": teleport(z=False)}, "the Z correction missing"),
+        "x-missing": ({"teleport_protocol": teleport(x=False)}, "the X correction missing"),
+        "bits-swapped": ({"teleport_protocol": teleport(x_bit=0, z_bit=1)}, "when bit 1 (qubit 1's result) is 1"),
+        "corrects-qubit-1": ({"teleport_protocol": teleport(target=1)}, "X acts on Bob's qubit 2"),
+        "deferred-measurement": ({"teleport_protocol": teleport(deferred=True)}, "at most 2 two-or-more-qubit gates"),
+        "swap-gate": ({"teleport_protocol": teleport(swap=True)}, "one that also uses ['swap']"),
+    },
+    "q7-superdense-test": {
+        "decoder-bits-swapped": ({"encode": encoder(), "decode": decoder(clbits=(1, 0))}, "the two bits come out swapped"),
+        "encoder-convention-swapped": ({"encode": encoder(x_char=1, z_char=0), "decode": decoder()},
+                                       "the two bits come out swapped"),
+        "decoder-without-h": ({"encode": encoder(), "decode": decoder(hadamard=False)}, "the decoder's H missing"),
+    },
+}
+
+
 class TestAnswers(AnswerTable):
     notebook = ROOT / "source" / AID / f"{AID}.ipynb"
     students = STUDENTS
     correct = CORRECT
     near_misses = NEAR_MISSES
+    named_mistakes = NAMED_MISTAKES

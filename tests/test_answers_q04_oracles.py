@@ -346,3 +346,58 @@ class TestAnswers(AnswerTable):
     students = STUDENTS
     correct = CORRECT
     near_misses = NEAR_MISSES
+
+
+def kickback_undone_in_same_order(oracle):
+    """The output qubit prepared with X then H, and 'undone' with X then H again (not H then X)."""
+    n = oracle.num_qubits - 1
+    qc = QuantumCircuit(n + 1)
+    qc.x(n)
+    qc.h(n)
+    qc.append(oracle, list(range(n + 1)))
+    qc.x(n)
+    qc.h(n)
+    return qc
+
+
+# The mistakes the text warns about: each fails the release's visible tests, named.
+NAMED_MISTAKES = {
+    "q1-marking-test": {
+        "bit-order-reversed": ({"marking_oracle": marking(reverse=True, style="x-wrapped")},
+                               "the bit order reversed"),
+        "input-x-not-undone": ({"marking_oracle": marking("x-wrapped", undo=False)}, "not undone"),
+        "global-phase-pi": ({"marking_oracle": with_phase(marking(), np.pi)}, "different global phase"),
+    },
+    "q2-phase-test": {
+        "ancilla-plus-not-minus": ({"phase_from_marking": kickback("h")}, "no phase kicks back"),
+        "ancilla-not-uncomputed": ({"phase_from_marking": kickback(undo=False)}, "the output qubit left in |->"),
+        "undone-in-same-order": ({"phase_from_marking": kickback_undone_in_same_order}, "in the same order"),
+        "global-phase-pi-is-not-f": ({"phase_from_marking": kickback(phase=np.pi)}, "different global phase"),
+    },
+    "q3-dj-test": {
+        "no-final-h": ({"dj_circuit": dj(final_h=False)}, "the H layer after the oracle is missing"),
+        "ancilla-plus": ({"dj_circuit": dj("h")}, "no phase kicks back"),
+        "clbits-reversed": ({"dj_circuit": dj(reverse=True)}, "classical bits reversed"),
+        "measures-output-too": ({"dj_circuit": dj(measure_output=True)}, "bitstrings of length [3]"),
+    },
+    "q4-bv-test": {
+        "oracle-bits-reversed": ({"bv_oracle": bv(reverse=True)}, "the secret reversed"),
+        "secret-reversed": ({"bv_secret": secret_reader(convert=lambda b: b[::-1])},
+                            "the measured bitstring reversed"),
+    },
+    "q5-simon-test": {
+        "reversed": ({"simon_period": then(brute_force, lambda s: s[::-1])}, "the bitstring reversed"),
+        "bin-prefix": ({"simon_period": then(brute_force, lambda s: bin(int(s, 2)))}, "bin(s) used"),
+        "no-leading-zeros": ({"simon_period": then(brute_force, lambda s: format(int(s, 2), "b"))},
+                             "the leading zeros dropped"),
+        "trivial-zero": ({"simon_period": lambda ys, n: "0" * n}, "the trivial solution"),
+    },
+    "q6-design-test": {
+        "bit-order-reversed": ({"simon_oracle": simon(reverse=True)}, "the period with its bits reversed"),
+        "copy-only": ({"simon_oracle": simon(copy_only=True)}, "two-to-one needs exactly"),
+        "changes-input": ({"simon_oracle": simon(touch_input=True)}, "the input register is changed"),
+        "z-phase-on-input": ({"simon_oracle": simon(z_phase=True)}, "a superposition or a phase"),
+    },
+}
+
+TestAnswers.named_mistakes = NAMED_MISTAKES

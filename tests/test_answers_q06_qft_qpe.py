@@ -313,3 +313,72 @@ class TestAnswers(AnswerTable):
     students = STUDENTS
     correct = CORRECT
     near_misses = NEAR_MISSES
+
+
+def ancillas_int_plus_one(n_bits, eps):
+    """int(x) + 1 used as the ceiling: one qubit too many when log2(...) is a whole number."""
+    return n_bits + int(math.log2(2 + 1 / (2 * eps))) + 1
+
+
+def ancillas_float(n_bits, eps):
+    return float(n_bits + math.ceil(math.log2(2 + 1 / (2 * eps))))
+
+
+NEAR_MISSES["q5-ancillas-test"].update({"int-plus-one": {"ancillas_needed": ancillas_int_plus_one},
+                                        "returns-float": {"ancillas_needed": ancillas_float}})
+NEAR_MISSES["q3-qpe-circuit-test"]["no-inverse-qft"] = {"qpe_circuit": qpe(iqft="none")}
+
+# The mistakes the text warns about: each fails the release's visible tests, named.
+NAMED_MISTAKES = {
+    "q1-qft-state-test": {
+        "minus-sign": ({"qft_state": qft_state_formula(sign=-1)}, "a minus sign in the exponent"),
+        "no-2pi": ({"qft_state": qft_state_formula(two_pi=False)}, "used in radians"),
+        "bit-reversed-index": ({"qft_state": qft_state_formula(bit_reversed=True)},
+                               "matches only with the qubit order reversed"),
+        "not-normalised": ({"qft_state": qft_state_formula(norm=False)}, "not normalised"),
+        "global-phase-minus-one": ({"qft_state": qft_state_formula(phase=-1)}, "different global phase"),
+    },
+    "q2-qft-circuit-test": {
+        "never-swaps": ({"qft_circuit": qft_loop(swaps_rule="never")}, "the final swaps left out"),
+        "always-swaps": ({"qft_circuit": qft_loop(swaps_rule="always")}, "the swaps added although swaps=False"),
+        "negative-angles": ({"qft_circuit": qft_loop(sign=-1)}, "negative controlled-phase angles"),
+        "bottom-up-qubit-order": ({"qft_circuit": qft_loop(bottom_up=True)}, "qubit order reversed"),
+        "qftgate-itself": ({"qft_circuit": qft_library_gate}, "also uses ['qft']"),
+    },
+    "q3-qpe-circuit-test": {
+        "forward-qft": ({"qpe_circuit": qpe(iqft="forward")}, "the QFT applied instead of the inverse QFT"),
+        "no-inverse-qft": ({"qpe_circuit": qpe(iqft="none")}, "the inverse QFT forgotten"),
+        "powers-reversed": ({"qpe_circuit": qpe(power=lambda j, t: 2 ** (t - 1 - j))},
+                            "either the powers are reversed"),
+        "power-not-applied": ({"qpe_circuit": qpe(power=lambda j, t: 1)}, "U applied once from every counting qubit"),
+        "target-not-prepared": ({"qpe_circuit": qpe(prepare=False)}, "the target left in |0>"),
+        "inverse-qft-without-swaps": ({"qpe_circuit": qpe(iqft="no-swaps")}, "the inverse QFT lacks its final swaps"),
+        "u-repeated-2-to-the-j-times": ({"qpe_circuit": qpe(repeat=True)}, "at most 6 'cp' gates"),
+        "with-measurements": ({"qpe_circuit": qpe(measure=True)}, "with measurements or resets"),
+    },
+    "q4-phase-from-counts-test": {
+        "bitstring-reversed": (NEAR_MISSES["q4-phase-from-counts-test"]["bitstring-reversed"],
+                               "the bitstring reversed"),
+        "divides-by-2t-minus-1": (NEAR_MISSES["q4-phase-from-counts-test"]["divides-by-2t-minus-1"],
+                                  "divided by 2**t - 1"),
+        "returns-the-integer": (NEAR_MISSES["q4-phase-from-counts-test"]["returns-the-integer"],
+                                "the integer x returned"),
+        "radians": ({"phase_from_counts": lambda c, t: 2 * np.pi * int(max(c, key=c.get), 2) / 2 ** t},
+                    "the phase in radians"),
+        "first-key": (NEAR_MISSES["q4-phase-from-counts-test"]["first-key"], "the first key taken"),
+        "least-frequent": (NEAR_MISSES["q4-phase-from-counts-test"]["least-frequent"], "the fewest shots"),
+    },
+    "q5-ancillas-test": {
+        "floor": (NEAR_MISSES["q5-ancillas-test"]["floor"], "rounded down or to the nearest integer"),
+        "round": (NEAR_MISSES["q5-ancillas-test"]["round"], "rounded down or to the nearest integer"),
+        "n-bits-forgotten": (NEAR_MISSES["q5-ancillas-test"]["n-bits-forgotten"], "n_bits not added"),
+        "int-plus-one": ({"ancillas_needed": ancillas_int_plus_one}, "int(x) + 1 used for the ceiling"),
+        "returns-float": ({"ancillas_needed": ancillas_float}, "return an int, not a float"),
+    },
+    "q6-aqft-test": {
+        "duplicate-pair": ({"aqft_rotations": with_duplicate}, "appears twice"),
+        "one-over-budget": ({"aqft_rotations": greedy(DISTANCE, extra=1)}, "more than the budget"),
+    },
+}
+
+TestAnswers.named_mistakes = NAMED_MISTAKES

@@ -331,8 +331,63 @@ NEAR_MISSES = {
 }
 
 
+def energy_in_order_of_use(circuit, hamiltonian, parameter_values=None):
+    """Binds the values to the parameters in the order the gates use them, not circuit.parameters'."""
+    if parameter_values is None:
+        return energy_statevector(circuit, hamiltonian)
+    used = []
+    for inst in circuit.data:
+        for p in inst.operation.params:
+            for q in getattr(p, "parameters", ()):
+                if q not in used:
+                    used.append(q)
+    return energy_statevector(circuit.assign_parameters(dict(zip(used, parameter_values))), hamiltonian)
+
+
+NAMED_MISTAKES = {
+    "q1-parity-test": {
+        "label-reversed": ({"z_expectation": z_variant(reverse_label=True)}, "label and key read in opposite orders"),
+        "not-normalised": ({"z_expectation": z_variant(normalise=False)}, "not divided by the total number of shots"),
+        "sign-flipped": ({"z_expectation": z_variant(sign=-1)}, "the sign reversed"),
+        "all-bits-counted": ({"z_expectation": z_variant(ignore_label=True)}, "the label ignored"),
+    },
+    "q2-energy-test": {
+        "qubits-reversed": ({"energy": energy_variant(reverse=True)}, "the qubit order reversed"),
+        "identity-term-dropped": ({"energy": energy_variant(drop_identity=True)}, "the identity term II left out"),
+        "values-in-order-of-use": ({"energy": energy_in_order_of_use}, "circuit.parameters is sorted by name"),
+    },
+    "q3-vqe-test": {
+        "product-ansatz": ({"vqe": vqe_layers(cx_count=1, with_cx=False)}, "stuck at the Hartree-Fock energy"),
+        "parameters-unbound": ({"vqe": vqe_unbound}, "unassigned parameters"),
+        "initialize-eigenvector": ({"vqe": vqe_initialize}, "initialize"),
+        "three-cx": ({"vqe": vqe_layers(cx_count=3, starts=1)}, "at most 2 two-or-more-qubit gates"),
+    },
+    "q4-qaoa-circuit-test": {
+        "rx-beta-not-2beta": ({"qaoa_circuit": qaoa_variant(beta_factor=1)}, "rx(beta) instead of rx(2 beta)"),
+        "weights-forgotten": ({"qaoa_circuit": qaoa_variant(weighted=False)}, "the weights forgotten"),
+        "gamma-sign-flipped": ({"qaoa_circuit": qaoa_variant(gamma_sign=-1)}, "the sign of the rzz angle flipped"),
+        "mixer-before-cost": ({"qaoa_circuit": qaoa_variant(mixer_first=True)}, "the mixer before the cost layer"),
+        "conjugate-state": ({"qaoa_circuit": qaoa_conjugate}, "the signs of both angles flipped"),
+    },
+    "q5-qaoa-maxcut-test": {
+        "beta-doubled": ({"qaoa_maxcut": then(numpy_search, lambda a, e, n: {**a, "beta": 2 * a["beta"]})},
+                         "beta looks doubled"),
+        "gamma-beta-swapped": ({"qaoa_maxcut": then(numpy_search, lambda a, e, n: {**a, "gamma": a["beta"],
+                                                                                    "beta": a["gamma"]})},
+                               "gamma and beta look swapped"),
+        "bitstring-reversed": ({"qaoa_maxcut": then(numpy_search, lambda a, e, n: {**a, "cut": a["cut"][::-1]})},
+                               "node 0 is the rightmost bit"),
+        "everything-one-side": ({"qaoa_maxcut": then(numpy_search, lambda a, e, n: {**a, "cut": [0] * n})},
+                                "each side of the cut must hold at least one node"),
+        "brute-force-with-zero-angles": ({"qaoa_maxcut": lambda e, n: {"gamma": 0.0, "beta": 0.0, "cut": brute_cut(e, n)}},
+                                         "recovers less than 75%"),
+    },
+}
+
+
 class TestAnswers(AnswerTable):
     notebook = ROOT / "source" / AID / f"{AID}.ipynb"
     students = STUDENTS
     correct = CORRECT
     near_misses = NEAR_MISSES
+    named_mistakes = NAMED_MISTAKES

@@ -13,11 +13,13 @@ import warnings
 import numpy as np
 import pytest
 from qiskit import ClassicalRegister, QuantumCircuit, transpile
-from qiskit.transpiler import CouplingMap, generate_preset_pass_manager
+from qiskit.circuit import Measure, Parameter
+from qiskit.transpiler import CouplingMap, Target, generate_preset_pass_manager
+from qiskit_ionq import GPI2Gate, GPIGate, MSGate, ionq_equivalence_library
 
 from conftest import ROOT
 from graders import instances
-from notebook_harness import SolvedNotebook
+from notebook_harness import AnswerTable, SolvedNotebook
 
 AID = "q09-noise-hardware"
 STUDENTS = [None, "alice", "bob"]   # None: the public variant; alice and bob have different variants
@@ -242,6 +244,64 @@ def layout_dropped(solved):
     return compile_for
 
 
+def aria_target(n):
+    """IonQ Aria's gates (GPI, GPI2, MS), all-to-all: the notebook's ion_target(n), rebuilt here."""
+    target = Target(num_qubits=n)
+    phi = Parameter("phi")
+    target.add_instruction(GPIGate(phi), {(q,): None for q in range(n)})
+    target.add_instruction(GPI2Gate(phi), {(q,): None for q in range(n)})
+    target.add_instruction(MSGate(Parameter("phi0"), Parameter("phi1"), Parameter("theta")),
+                           {(a, b): None for a in range(n) for b in range(n) if a != b})
+    target.add_instruction(Measure(), {(q,): None for q in range(n)})
+    return target
+
+
+def phases_in_radians(circuit, device):
+    """A correct compilation whose IonQ phases were then written in radians (2 pi times the turns
+    that qiskit-ionq expects): the native gates and the gate count are right, the operation is not."""
+    ionq_equivalence_library.add_equivalences()
+    n = circuit.num_qubits
+    if device != "ion":
+        return transpile(circuit, basis_gates=["rz", "sx", "x", "cz"], coupling_map=CouplingMap.from_line(n),
+                         optimization_level=1, seed_transpiler=9)
+    compiled = transpile(circuit, target=aria_target(n), optimization_level=1, seed_transpiler=9)
+    wrong = compiled.copy_empty_like()
+    for inst in compiled.data:
+        op = inst.operation
+        if op.name in ("gpi", "gpi2", "ms"):
+            op = type(op)(*[2 * math.pi * float(p) for p in op.params])
+        wrong.append(op, inst.qubits, inst.clbits)
+    return wrong
+
+
+def uncoupled_line(circuit, device):
+    """The line compiled without its coupling map (two-qubit gates between distant qubits)."""
+    if device == "ion":
+        return transpile(circuit, target=aria_target(circuit.num_qubits), optimization_level=1, seed_transpiler=9)
+    return transpile(circuit, basis_gates=["rz", "sx", "x", "cz"], optimization_level=1, seed_transpiler=9)
+
+
+def ion_in_line_basis(circuit, device):
+    return transpile(circuit, basis_gates=["rz", "sx", "x", "cz"], coupling_map=CouplingMap.from_line(circuit.num_qubits),
+                     optimization_level=1, seed_transpiler=9)
+
+
+def layout_dropped_line(circuit, device):
+    """A correct level-1 compilation copied gate by gate into a new circuit, losing its layout."""
+    compiled = (transpile(circuit, target=aria_target(circuit.num_qubits), optimization_level=1, seed_transpiler=9)
+                if device == "ion" else ion_in_line_basis(circuit, device))
+    bare = QuantumCircuit(compiled.num_qubits)
+    for inst in compiled.data:
+        bare.append(inst.operation, [compiled.find_bit(q).index for q in inst.qubits])
+    return bare
+
+
+def mitigate_unnormalised(counts, flips):
+    """Solves with the raw counts instead of the frequencies."""
+    v = np.array([counts.get(k, 0) for k in KEYS], dtype=float)
+    return {k: float(x) for k, x in zip(KEYS, np.linalg.solve(kron_right(flips), v))}
+
+
 def lazy(make):
     """Build the substitute from the solved notebook's namespace when the case runs."""
     make.lazy = True
@@ -328,6 +388,7 @@ NEAR_MISSES = {
         "ion-gets-superconducting-basis": {"compile_for": lazy(lambda s: compiler(s, ion_as_line=True))},
         "padded-over-budget": {"compile_for": lazy(with_extra_swap)},
         "layout-dropped": {"compile_for": lazy(layout_dropped)},
+        "phases-in-radians": {"compile_for": phases_in_radians},
     },
 }
 
@@ -380,3 +441,56 @@ def test_correct_answer_passes(solved, student, grade_id, substitutes):
 def test_near_miss_fails_a_check(solved, student, grade_id, substitutes):
     with pytest.raises(AssertionError):
         solved.run_test(grade_id, resolve(solved, substitutes))
+
+
+class TestNamedMistakes(AnswerTable):
+    """The mistakes q09's text warns about fail the release's visible tests with a message that
+    names them."""
+    notebook = ROOT / "source" / AID / f"{AID}.ipynb"
+    named_mistakes = {
+        "q1-mirror-test": {
+            "no-error-term-only": ({"ideal_outcome_probability": mirror_with(0.0)}, "only the no-error term"),
+            "mixed-share-half": ({"ideal_outcome_probability": mirror_with(0.5)}, "a mixed-state share of 1/2"),
+        },
+        "q2-mitigate-test": {
+            "counts-not-normalised": ({"mitigate_readout": mitigate_unnormalised}, "counts not divided by the total"),
+            "kron-order-swapped": ({"mitigate_readout": mitigate_with(kron_swapped)},
+                                   "the Kronecker product in the wrong order"),
+            "applies-A-not-inverse": ({"mitigate_readout": mitigate_with(kron_right, apply_inverse=False)},
+                                      "the matrix applied instead of inverted"),
+            "A-transposed": ({"mitigate_readout": mitigate_with(kron_transposed)}, "the matrix transposed"),
+        },
+        "q3-logical-test": {
+            "exactly-two-flips": ({"logical_error_rate": lambda p: 3 * p**2 * (1 - p)}, "only the two-flip term"),
+            "three-p-squared": ({"logical_error_rate": lambda p: 3 * p**2}, "3 p^2 alone"),
+            "p-cubed": ({"logical_error_rate": lambda p: p**3}, "only the three-flip term"),
+        },
+        "q4-round-test": {
+            "values-0-and-1-swapped": ({"correction_round": round_circuit(fixes=((3, 0), (1, 1), (2, 2)))},
+                                       "register values for qubits 0 and 1 swapped"),
+            "syndrome-bits-swapped": ({"correction_round": round_circuit(measure_into=(1, 0))},
+                                      "the syndrome bits swapped"),
+            "measures-data-qubits": ({"correction_round": round_circuit(measure_data=True)},
+                                     "a data qubit (0, 1 or 2) is measured"),
+            "no-if-test": ({"correction_round": round_circuit(corrections=False)},
+                           "the correction must use mid-circuit measurement and if_test blocks"),
+            "two-cx-over-budget": ({"correction_round": round_circuit(extra_cx=2)},
+                                   "at most 4 two-or-more-qubit gates"),
+        },
+        "q5-success-test": {
+            "rates-mixed-up": ({"estimated_success": success_with(
+                (("one_qubit", "one_qubit"), ("two_qubit", "readout"), ("measure", "two_qubit")))},
+                "the two-qubit and readout error rates swapped"),
+            "two-qubit-factor-only": ({"estimated_success": success_with((("two_qubit", "two_qubit"),))},
+                                      "only the two-qubit factor"),
+            "failure-probability": ({"estimated_success": lambda c, e: 1 - success_by_logs(c, e)},
+                                    "the failure probability"),
+            "linearised": ({"estimated_success": success_with(ALL, linear=True)}, "a sum 1 - (n1 e1"),
+        },
+        "q6-compile-test": {
+            "phases-in-radians": ({"compile_for": phases_in_radians}, "IonQ phases written in radians"),
+            "line-without-coupling-map": ({"compile_for": uncoupled_line}, "not neighbours on the line"),
+            "ion-gets-superconducting-basis": ({"compile_for": ion_in_line_basis}, "are not native to the ion device"),
+            "layout-dropped": ({"compile_for": layout_dropped_line}, "the layout lost"),
+        },
+    }

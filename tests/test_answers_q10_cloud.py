@@ -16,7 +16,7 @@ from qiskit_aer.primitives import SamplerV2 as AerSampler
 
 from conftest import ROOT
 from graders import instances
-from notebook_harness import SolvedNotebook
+from notebook_harness import AnswerTable, SolvedNotebook, solved_notebook
 
 AID = "q10-cloud"
 STUDENTS = [None, "alice", "bob"]   # None: the public variant; alice and bob have different variants
@@ -377,3 +377,79 @@ def test_correct_answer_passes(solved, student, grade_id, label):
 def test_near_miss_fails_a_check(solved, student, grade_id, label):
     with pytest.raises(AssertionError):
         solved.run_test(grade_id, substitutes(solved, "near", grade_id, label))
+
+
+# ---------------------------------------------------------------- named mistakes (visible tests)
+
+NOTEBOOK = ROOT / "source" / AID / f"{AID}.ipynb"
+
+
+class _NotebookNames(dict):
+    """The solved notebook's names (BRAKET, success_estimate), looked up when a substitute runs."""
+    def __getitem__(self, name):
+        return solved_notebook(NOTEBOOK).namespace[name]
+
+
+NS = _NotebookNames()
+
+
+def cost_rounded(workload, devices, krw_per_usd):
+    return [{"device": r["device"], "usd": round(r["usd"], 2), "krw": round(r["krw"])}
+            for r in cost_table()(workload, devices, krw_per_usd)]
+
+
+class TestNamedMistakes(AnswerTable):
+    """The mistakes q10's text warns about fail the release's visible tests with a message that
+    names them."""
+    notebook = NOTEBOOK
+    named_mistakes = {
+        "q1-lifecycle-test": {
+            "off-by-one": ({"first_invalid_step": lifecycle(offset=-1)}, "the index of the earlier entry"),
+            "repeats-rejected": ({"first_invalid_step": lifecycle(repeats_ok=False)},
+                                 "a repeated state treated as a transition"),
+            "minus-one-for-valid": ({"first_invalid_step": lifecycle(valid=-1)}, "-1 for a valid log"),
+            "terminal-not-final": ({"first_invalid_step": lifecycle(terminal_free=True)},
+                                   "a state after a terminal state accepted"),
+            "start-not-checked": ({"first_invalid_step": lifecycle(start=False)}, "must start at CREATED"),
+        },
+        "q2-cost-test": {
+            "minimum-once": ({"estimate_cost": cost_minimum_once}, "the per-program minimum charged once"),
+            "no-task-fee": ({"estimate_cost": cost_table(task_fee=False)}, "the task fee forgotten"),
+            "no-per-second-overhead": ({"estimate_cost": cost_table(per_second_overhead=False)},
+                                       "the per-task seconds forgotten"),
+            "gate-prices-swapped": ({"estimate_cost": cost_table(per_gate="swapped")}, "gate prices swapped"),
+            "krw-divided": ({"estimate_cost": lambda w, ds, r: [
+                {"device": d["device"], "usd": usd(w, d), "krw": usd(w, d) / r} for d in ds]},
+                "KRW divided by the exchange rate"),
+            "rounded": ({"estimate_cost": cost_rounded}, "rounded results"),
+        },
+        "q3-time-test": {
+            "seconds-not-converted": ({"estimate_hours": hours(busy=1.0)}, "left in seconds"),
+            "divided-by-60": ({"estimate_hours": hours(busy=1 / 60)}, "divided by 60"),
+            "queue-forgotten": ({"estimate_hours": hours(queue=0.0)}, "the queue forgotten"),
+            "overhead-forgotten": ({"estimate_hours": hours(overhead=False)}, "the per-task overhead forgotten"),
+            "one-shot-per-task": ({"estimate_hours": hours(shots_per_task=False)}, "counted once per circuit"),
+        },
+        "q4-backends-test": {
+            "braket-bits-reversed": ({"run_on_both": runner(reversed_bits(braket_counts(NS)), aer_counts)},
+                                     "bitstrings reversed"),
+            "aer-bits-reversed": ({"run_on_both": runner(braket_counts(NS), reversed_bits(aer_counts))},
+                                  "bitstrings reversed"),
+            "measures-the-input": ({"run_on_both": measures_input(NS)}, "applied to the caller's circuit"),
+            "aer-unseeded": ({"run_on_both": runner(braket_counts(NS), aer_unseeded)}, "seed"),
+        },
+        "q5-tvd-test": {
+            "no-half": ({"total_variation_distance": tvd(half=False)}, "the factor 1/2 forgotten"),
+            "first-keys-only": ({"total_variation_distance": tvd(keys="first")}, "only some outcomes summed"),
+            "common-keys-only": ({"total_variation_distance": tvd(keys="common")}, "only some outcomes summed"),
+            "one-total": ({"total_variation_distance": tvd(own_totals=False)}, "divide each set by its own total"),
+        },
+        "q6-choose-test": {
+            "fidelity-ignored": ({"choose_device": booker(NS, check_fidelity=False)}, "below min_success"),
+            "qubits-ignored": ({"choose_device": booker(NS, check_qubits=False)}, "fewer than the 30 needed"),
+            "deadline-ignored": ({"choose_device": booker(NS, check_deadline=False)}, "after the deadline"),
+            "half-the-shots": ({"choose_device": booker(NS, shots_factor=0.5)}, "fewer than min_shots"),
+            "empty-dict-for-none": ({"choose_device": booker(NS, none_value={})},
+                                    'exactly the keys "device" and "shots" (or None)'),
+        },
+    }

@@ -213,6 +213,82 @@ DC01_NEAR_MISSES = {
 }
 
 
+
+# The mistakes dc01's text warns about fail the release's visible tests with a message that
+# names them: (substitutes, words the message must contain).
+from notebook_harness import AnswerTable  # noqa: E402  (only for the named-mistake table below)
+
+
+class TestNamedMistakesDc01(AnswerTable):
+    notebook = ROOT / "source" / "dc01-power" / "dc01-power.ipynb"
+    named_mistakes = {
+        "q1-pue-test": {
+            "pue-mean-of-ratios": (DC01_NEAR_MISSES["q1-pue-test"]["pue-mean-of-ratios"],
+                                   "the mean of the hourly ratios"),
+            "pue-inverted": (DC01_NEAR_MISSES["q1-pue-test"]["pue-inverted"], "PUE upside down"),
+            "avg-ignores-hours": (DC01_NEAR_MISSES["q1-pue-test"]["avg-ignores-hours"],
+                                  "hours_per_reading ignored"),
+            "avg-times-hours": (DC01_NEAR_MISSES["q1-pue-test"]["avg-times-hours"],
+                                "multiplied by hours_per_reading"),
+            "avg-is-total-kwh": (DC01_NEAR_MISSES["q1-pue-test"]["avg-is-total-kwh"],
+                                 "the total energy (kWh) returned"),
+            "avg-in-watts": (DC01_NEAR_MISSES["q1-pue-test"]["avg-in-watts"], "the answer in W instead of kW"),
+        },
+        "q2-ups-runtime-test": {
+            "hours": (DC01_NEAR_MISSES["q2-ups-runtime-test"]["hours"], "the runtime in hours, not minutes"),
+            "seconds": (DC01_NEAR_MISSES["q2-ups-runtime-test"]["seconds"], "the runtime in seconds"),
+            "load-taken-as-kw": (DC01_NEAR_MISSES["q2-ups-runtime-test"]["load-taken-as-kw"],
+                                 "load_w taken as kW"),
+            "kwh-over-w": ({"ups_runtime_min": lambda e, f, eta, p: 60 * (e / 1000) * f * eta / p},
+                           "the battery energy turned into kWh but the load left in W"),
+            "divides-by-efficiency": (DC01_NEAR_MISSES["q2-ups-runtime-test"]["divides-by-efficiency"],
+                                      "divided by the inverter efficiency"),
+            "forgets-efficiency": (DC01_NEAR_MISSES["q2-ups-runtime-test"]["forgets-efficiency"],
+                                   "the inverter efficiency left out"),
+            "forgets-usable-fraction": (DC01_NEAR_MISSES["q2-ups-runtime-test"]["forgets-usable-fraction"],
+                                        "the usable fraction left out"),
+        },
+        "q3-pdu-test": {
+            "no-derating": (DC01_NEAR_MISSES["q3-pdu-test"]["no-derating"],
+                            "the 80 % continuous-load derating forgotten"),
+            "no-derating-in-overloaded": (DC01_NEAR_MISSES["q3-pdu-test"]["no-derating-in-overloaded"],
+                                          "the 80 % continuous-load derating forgotten"),
+            "both-pdus-counted": ({"rack_headroom": headroom_rows(lambda v, a, d, pf: 2 * v * a * d * pf)},
+                                  "both PDUs (A + B) counted"),
+            "headroom-sign-flipped": (DC01_NEAR_MISSES["q3-pdu-test"]["headroom-sign-flipped"],
+                                      "headroom with the sign flipped"),
+            "racks-under-the-limit": (DC01_NEAR_MISSES["q3-pdu-test"]["racks-under-the-limit"],
+                                      "the racks under the limit returned"),
+            "pf-ignored": (DC01_NEAR_MISSES["q3-pdu-test"]["pf-ignored"], "the power_factor argument ignored"),
+            "pf-divides": ({"rack_headroom": headroom_rows(lambda v, a, d, pf: v * a * d / pf),
+                            "overloaded_racks": overloaded(lambda v, a, d, pf: v * a * d / pf)},
+                           "divided by the power factor"),
+        },
+        "q4-redundancy-test": {
+            "round-not-ceil": (DC01_NEAR_MISSES["q4-redundancy-test"]["round-not-ceil"],
+                               "N rounded down or to the nearest whole number"),
+            "floor-plus-one": (DC01_NEAR_MISSES["q4-redundancy-test"]["floor-plus-one"],
+                               "floor(load / rating) + 1 used for N"),
+            "2n-as-2-times-n-plus-1": (DC01_NEAR_MISSES["q4-redundancy-test"]["2n-as-2-times-n-plus-1"],
+                                       "2N counted as 2 x (N+1)"),
+            "2n-one-system-only": ({"ups_module_counts": then(ceil_counts, lambda c: (c[0], c[1], c[0]))},
+                                   "2N given for one system only"),
+            "survives-without-failure": (DC01_NEAR_MISSES["q4-redundancy-test"]["survives-without-failure"],
+                                         "the failed module not taken away"),
+            "survives-strictly-above": (DC01_NEAR_MISSES["q4-redundancy-test"]["survives-strictly-above"],
+                                        "'greater than' (>) used"),
+        },
+        "q5-design-test": {
+            "n-without-spare": (DC01_NEAR_MISSES["q5-design-test"]["n-without-spare"], "rule 4"),
+            "no-oversizing-bound": (DC01_NEAR_MISSES["q5-design-test"]["no-oversizing-bound"], "rule 5"),
+            "rating-off-catalogue": (DC01_NEAR_MISSES["q5-design-test"]["rating-off-catalogue"], "rule 1"),
+            "always-none": (DC01_NEAR_MISSES["q5-design-test"]["always-none"],
+                            "a plan meeting every rule exists"),
+            "never-none": (DC01_NEAR_MISSES["q5-design-test"]["never-none"], "return None"),
+        },
+    }
+
+
 # ---------------------------------------------------------------- q01-qubits
 
 def unit(amplitudes):
@@ -506,3 +582,65 @@ def test_correct_answer_passes(solved, student, pilot, grade_id, substitutes):
 def test_near_miss_fails_a_check(solved, student, pilot, grade_id, substitutes):
     with pytest.raises(AssertionError):
         solved(pilot).run_test(grade_id, substitutes)
+
+
+# ---------------------------------------------------------------- q01-qubits: named mistakes
+
+from notebook_harness import AnswerTable  # noqa: E402  (only for the named-mistake table below)
+
+Q01_ANGLES = {"bloch_vector": lambda a: np.array([2 * np.arccos(min(1.0, abs(a[0]))), np.angle(a[1])])}
+
+
+class TestNamedMistakesQ01(AnswerTable):
+    """The mistakes q01's text warns about fail the release's visible tests with a message that
+    names them."""
+    notebook = ROOT / "source" / "q01-qubits" / "q01-qubits.ipynb"
+    named_mistakes = {
+        "q1-normalise-test": {
+            "abs-drops-phases": ({"normalise": lambda a: np.abs(a) / np.linalg.norm(a)},
+                                 "taking abs() of the amplitudes"),
+            "global-phase-changed": ({"normalise": first_amplitude_real}, "changing the global phase"),
+        },
+        "q2-probabilities-test": {
+            "big-endian-keys": ({"outcome_probabilities": probabilities(lambda i, n: bits(i, n)[::-1], squared)},
+                                "mirrored bitstrings: qubit 0 is the rightmost character"),
+            "abs-not-squared": ({"outcome_probabilities": probabilities(bits, lambda z: float(abs(z)))},
+                                "use |a|**2"),
+            "keys-not-padded": ({"outcome_probabilities": probabilities(lambda i, n: format(i, "b"), squared)},
+                                "is not a 2-character bitstring"),
+        },
+        "q3-bloch-test": {
+            "conjugates-beta": ({"bloch_vector": bloch(lambda al, be: al * np.conj(be))},
+                                "conjugating beta instead of alpha"),
+            "no-conjugate": ({"bloch_vector": bloch(lambda al, be: al * be)}, "without the complex conjugate"),
+            "assumes-alpha-real": ({"bloch_vector": bloch(lambda al, be: al.real * be)}, "alpha taken as real"),
+            "returns-theta-phi": (Q01_ANGLES, "returning the angles (theta, phi) instead of the vector"),
+        },
+        "q4-prepare-test": {
+            "ry-half-angle": ({"prepare": circuit(lambda qc, t, p: qc.ry(t / 2, 0), rz)}, "the half angle"),
+            "rz-before-ry": ({"prepare": circuit(rz, ry)}, "a z rotation before R_Y only adds a global phase"),
+            "ry-only": ({"prepare": circuit(ry)}, "the relative phase is missing"),
+            "degrees": ({"prepare": circuit(lambda qc, t, p: qc.ry(np.degrees(t), 0),
+                                            lambda qc, t, p: qc.rz(np.degrees(p), 0))},
+                        "converted to degrees, but Qiskit takes radians"),
+            "initialize": (Q01_NEAR_MISSES["q4-prepare-test"]["initialize"], "also uses ['initialize']"),
+        },
+        "q5-sample-test": {
+            "measures-input-in-place": ({"sample_counts": sampler(measure=in_place)}, "measured in place"),
+            "reversed-bitstrings": ({"sample_counts": then(sampler(), lambda c: {k[::-1]: c[k] for k in c})},
+                                    "the bitstrings reversed"),
+            "ignores-shots": ({"sample_counts": sampler(pass_shots=False)}, "from 1000 shots; got 1024 shots"),
+            "no-seed": ({"sample_counts": sampler(seed_of=lambda seed: None)},
+                        "two calls with the same seed gave different counts"),
+            "fixed-seed": ({"sample_counts": sampler(seed_of=lambda seed: 42)},
+                           "a different seed gave identical counts"),
+        },
+        "q6-shot-plan-test": {
+            "fractional-shots": ({"plan_shots": per_circuit(lambda p, se, lo: max(lo, needed(p, se)))},
+                                 "is not a whole number of shots"),
+            "rounds-down": ({"plan_shots": per_circuit(lambda p, se, lo: max(lo, int(needed(p, se))))},
+                            "it looks rounded down"),
+            "forgets-min-shots": ({"plan_shots": per_circuit(lambda p, se, lo: least_shots(p, se, 0))},
+                                  "is below the minimum"),
+        },
+    }
