@@ -58,7 +58,7 @@ def questions(nb) -> list[Question]:
         meta = nbgrader_meta(cell)
         if meta.get("grade"):
             out.append(Question(meta["grade_id"], float(meta.get("points", 0)),
-                                autograded=cell.cell_type == "code" and not meta.get("solution")))
+                                autograded=is_test_cell(cell)))
     return out
 
 

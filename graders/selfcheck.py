@@ -18,7 +18,7 @@ from nbclient.exceptions import DeadKernelError
 
 from .errors import AcademyError
 from .instances import STUDENT_ENV
-from .notebooks import nbgrader_meta, read
+from .notebooks import is_test_cell, nbgrader_meta, read
 
 DEFAULT_CELL_SECONDS = 60
 
@@ -57,7 +57,7 @@ def outcomes(nb) -> list[Outcome]:
         if not meta.get("grade"):
             continue
         points = float(meta.get("points", 0))
-        if cell.cell_type != "code" or meta.get("solution"):
+        if not is_test_cell(cell):
             out.append(Outcome(meta["grade_id"], points, 0.0, "manual",
                                "graded by your instructor"))
             continue
