@@ -15,13 +15,17 @@ from pathlib import Path
 import pytest
 
 from graders.engine import sandbox
-from graders.hub.runtime import build_shim
+from graders.hub.runtime import build_shim, usable_by_all
 from submissions import copy_course, solutions, stubs, submit
 
 ROOT = Path(__file__).resolve().parents[2]
 AID = "q01-qubits"
 USER = "academy-rootless"
+SITE = Path(sysconfig.get_paths()["purelib"])
 pytestmark = [pytest.mark.skipif(os.geteuid() != 0, reason="creates a Unix user: needs root"),
+              # the user runs this venv's packages and this checkout's graders/ in place
+              pytest.mark.skipif(not (usable_by_all(SITE) and usable_by_all(ROOT / "graders")),
+                                 reason="the venv or the checkout is not readable by other users"),
               pytest.mark.xdist_group("engine-rootless")]
 
 READ_SOURCE = '''
