@@ -21,8 +21,8 @@ STUDENTS = [None, "student-a", "student-b"]   # None: the public variant
 
 # --- q5: placements -----------------------------------------------------------------------
 
-def fits(rack, s, limits, strict=False, check_kg=True, check_u=True, kw_scale=1000):
-    u, w, kg = rack["u"] + s["u"], rack["w"] + s["watts"], rack["kg"] + s["kg"]
+def fits(rack, s, limits, strict=False, check_kg=True, check_u=True, kw_scale=1000, empty_kg=0):
+    u, w, kg = rack["u"] + s["u"], rack["w"] + s["watts"], rack["kg"] + s["kg"] + empty_kg
     if not check_u:
         u = 0
     if strict:
@@ -95,23 +95,30 @@ def by_model(servers, limits):
 
 # --- q4: labels ---------------------------------------------------------------------------
 
-def labels_regex(labels, sites, halls, racks, rack_u):
+ASCII_DIGITS = "0123456789"
+
+
+def ascii_digits(text):
+    return bool(text) and all(ch in ASCII_DIGITS for ch in text)
+
+
+def labels_regex(labels, sites, halls, racks, rack_u, digit=r"[0-9]"):
     bad = []
     for label in labels:
-        m = re.fullmatch(r"([A-Z0-9]+)-([A-Z])-R(\d\d)-U(\d\d)", label)
+        m = re.fullmatch(rf"([A-Z0-9]+)-([A-Z])-R({digit}{digit})-U({digit}{digit})", label)
         if not (m and m[1] in sites and m[2] in halls and 1 <= int(m[3]) <= racks
                 and 1 <= int(m[4]) <= rack_u):
             bad.append(label)
     return bad + bad[:1]          # a list, with a repeat: still the same set
 
 
-def labels_try(labels, sites, halls, racks, rack_u):
+def labels_try(labels, sites, halls, racks, rack_u, strip=False):
     out = set()
     for label in labels:
         try:
-            site, hall, rack, u = label.split("-")
+            site, hall, rack, u = (label.strip() if strip else label).split("-")
             ok = (site in set(sites) and hall in set(halls) and rack[:1] == "R" and u[:1] == "U"
-                  and len(rack) == len(u) == 3 and rack[1:].isdecimal() and u[1:].isdecimal()
+                  and len(rack) == len(u) == 3 and ascii_digits(rack[1:]) and ascii_digits(u[1:])
                   and int(rack[1:]) in range(1, racks + 1) and int(u[1:]) in range(1, rack_u + 1))
         except ValueError:
             ok = False
@@ -120,7 +127,7 @@ def labels_try(labels, sites, halls, racks, rack_u):
     return frozenset(out)
 
 
-def labels_loose(*, ranges=True, case=True, width=True, lower_bound=True, site=True):
+def labels_loose(*, ranges=True, case=True, width=True, lower_bound=True, site=True, digits_ok=ascii_digits):
     def invalid(labels, sites, halls, racks, rack_u):
         out = set()
         for label in labels:
@@ -132,7 +139,7 @@ def labels_loose(*, ranges=True, case=True, width=True, lower_bound=True, site=T
                 ok = (not site or s in sites) and h in halls
                 for part, letter, most in ((r, "R", racks), (u, "U", rack_u)):
                     digits = part[1:]
-                    ok = ok and part[:1] == letter and digits.isdigit() and (len(digits) == 2 or not width)
+                    ok = ok and part[:1] == letter and digits_ok(digits) and (len(digits) == 2 or not width)
                     if ok and ranges:
                         ok = (int(digits) >= (1 if lower_bound else 0)) and int(digits) <= most
             if not ok:
@@ -217,6 +224,9 @@ NEAR_MISSES = {
         "accepts-00": {"invalid_labels": labels_loose(lower_bound=False)},
         "any-site": {"invalid_labels": labels_loose(site=False)},
         "valid-ones-instead": {"invalid_labels": lambda labels, *args: set(labels) - labels_try(labels, *args)},
+        "isdigit": {"invalid_labels": labels_loose(digits_ok=str.isdigit)},
+        "regex-backslash-d": {"invalid_labels": lambda *args: labels_regex(*args, digit=r"\d")},
+        "strips-whitespace": {"invalid_labels": lambda *args: labels_try(*args, strip=True)},
     },
     "q5-place-test": {
         "watts-against-kw": {"place": packer(key=lambda s: -s["watts"], kw_scale=1)},
@@ -225,6 +235,7 @@ NEAR_MISSES = {
         "ignores-u": {"place": packer(key=lambda s: -s["watts"], check_u=False)},
         "strict-limits": {"place": packer(key=lambda s: -s["watts"], strict=True)},
         "one-rack-per-server": {"place": one_per_rack},
+        "empty-rack-in-mass": {"place": packer(key=lambda s: -s["watts"], empty_kg=140)},
         "one-rack-per-model": {"place": by_model},
         "drops-a-server": {"place": dropping_last(packer(key=lambda s: -s["watts"]))},
         "places-one-twice": {"place": doubling_first(packer(key=lambda s: -s["watts"]))},
@@ -275,6 +286,9 @@ NAMED_MISTAKES = {
         "any-hall": ({"invalid_labels": labels_with(lambda lab: lab.split("-")[1:2] == ["D"])}, "hall letter"),
         "extra-parts": ({"invalid_labels": labels_with(lambda lab: lab.count("-") > 3)}, "more than four parts"),
         "valid-ones-instead": (NEAR_MISSES["q4-labels-test"]["valid-ones-instead"], "valid labels returned"),
+        "isdigit": (NEAR_MISSES["q4-labels-test"]["isdigit"], "non-ASCII digit accepted"),
+        "regex-backslash-d": (NEAR_MISSES["q4-labels-test"]["regex-backslash-d"], "non-ASCII digit accepted"),
+        "strips-whitespace": (NEAR_MISSES["q4-labels-test"]["strips-whitespace"], "was it stripped first?"),
     },
     "q5-place-test": {
         "watts-against-kw": (NEAR_MISSES["q5-place-test"]["watts-against-kw"], "compared with the kW limit in the same unit"),
@@ -284,6 +298,7 @@ NAMED_MISTAKES = {
         "strict-limits": (NEAR_MISSES["q5-place-test"]["strict-limits"], "exactly at a limit is allowed"),
         "drops-a-server": (NEAR_MISSES["q5-place-test"]["drops-a-server"], "not placed"),
         "places-one-twice": (NEAR_MISSES["q5-place-test"]["places-one-twice"], "more than once"),
+        "empty-rack-in-mass": (NEAR_MISSES["q5-place-test"]["empty-rack-in-mass"], "empty rack's mass left out"),
     },
 }
 
