@@ -178,13 +178,19 @@ def rtt_right(route_km):
 
 def window_log2(gbps, rtt_ms):
     bdp = gbps * 1e9 * (rtt_ms / 1000) / 8
+    return bdp, min(14, max(0, math.ceil(math.log2(bdp / 65_535))))
+
+
+def window_no_cap(gbps, rtt_ms):
+    """The right shift below 14, but no cap: 15 and more where RFC 7323 allows only 14."""
+    bdp = gbps * 1e9 * (rtt_ms / 1000) / 8
     return bdp, max(0, math.ceil(math.log2(bdp / 65_535)))
 
 
 def window_bits_then_bytes(gbps, rtt_ms):
     bits = np.float64(gbps) * 1e9 * np.float64(rtt_ms) * 1e-3
     shift = 0
-    while 65_535 * 2 ** shift * 8 < bits:
+    while 65_535 * 2 ** shift * 8 < bits and shift < 14:
         shift += 1
     return np.array([bits / 8, shift])[0], np.int64(shift)
 
@@ -242,9 +248,11 @@ def smallest_prefix(hosts):
     return 32 - math.ceil(math.log2(hosts + 2))
 
 
-def plan_top_down(block, needs):
+def plan_top_down(block, needs, check_fit=True):
     """Largest first, from the end of the block downwards."""
     net = ipaddress.ip_network(block)
+    if check_fit and sum(2 ** (32 - smallest_prefix(h)) for h in needs.values()) > net.num_addresses:
+        raise ValueError("the segments do not fit in the block")
     end = int(net.broadcast_address) + 1
     plan = {}
     for name in sorted(needs, key=lambda n: (smallest_prefix(needs[n]), n)):
@@ -260,7 +268,10 @@ def plan_free_list(block, needs):
     plan = {}
     for name in sorted(needs, key=lambda n: -needs[n]):
         p = smallest_prefix(needs[name])
-        host = max((f for f in free if f.prefixlen <= p), key=lambda f: int(f.network_address))
+        room = [f for f in free if f.prefixlen <= p]
+        if not room:
+            raise ValueError(f"no room left for {name}")
+        host = max(room, key=lambda f: int(f.network_address))
         free.remove(host)
         piece = list(host.subnets(new_prefix=p))[-1]
         free.extend(host.address_exclude(piece))
@@ -274,7 +285,10 @@ def plan_buddy_input_order(block, needs):
     plan = {}
     for name, hosts in needs.items():
         p = smallest_prefix(hosts)
-        host = max((f for f in free if f.prefixlen <= p), key=lambda f: (f.prefixlen, -int(f.network_address)))
+        room = [f for f in free if f.prefixlen <= p]
+        if not room:
+            raise ValueError(f"no room left for {name}")
+        host = max(room, key=lambda f: (f.prefixlen, -int(f.network_address)))
         free.remove(host)
         while host.prefixlen < p:
             low, high = host.subnets()
@@ -306,6 +320,14 @@ def plan_unaligned_strings(block, needs):
         plan[name] = f"{ipaddress.IPv4Address(nxt)}/{p}"
         nxt += 2 ** (32 - p)
     return plan
+
+
+def plan_wrong_error(block, needs):
+    """Checks the fit, but raises the wrong exception."""
+    try:
+        return plan_top_down(block, needs)
+    except ValueError:
+        raise IndexError("the block is full") from None
 
 
 def without_minus_two(hosts):
@@ -375,6 +397,7 @@ NEAR_MISSES = {
         "bits-not-bytes": {"tcp_window": window_in_bits},
         "ms-used-as-s": {"tcp_window": window_ms_as_s},
         "shift-one-short": {"tcp_window": window_floor},
+        "no-cap-at-14": {"tcp_window": window_no_cap},
         "one-way-rtt": {"fibre_rtt_ms": lambda km: rtt_right(km) / 2},
         "vacuum-speed": {"fibre_rtt_ms": lambda km: 2 * km / C_KM_PER_S * 1e3},
     },
@@ -396,6 +419,8 @@ NEAR_MISSES = {
         "network-objects": {"vlsm_plan": plan_with(smallest_prefix, objects=True)},
         "unaligned-strings": {"vlsm_plan": plan_unaligned_strings},
         "segment-dropped": {"vlsm_plan": lambda b, n: dict(list(plan_top_down(b, n).items())[1:])},
+        "no-fit-check": {"vlsm_plan": lambda b, n: plan_top_down(b, n, check_fit=False)},
+        "wrong-error-when-full": {"vlsm_plan": plan_wrong_error},
     },
 }
 
@@ -432,6 +457,7 @@ NAMED_MISTAKES = {
         "bits-not-bytes": ({"tcp_window": window_in_bits}, "bits instead of bytes"),
         "ms-as-s": ({"tcp_window": window_ms_as_s}, "milliseconds used as seconds"),
         "shift-rounded-down": ({"tcp_window": window_floor}, "rounding the shift down"),
+        "no-cap-at-14": ({"tcp_window": window_no_cap}, "a shift above 14"),
     },
     "q5-fibre-test": {
         "per-connector": ({"link_budget": budget_variant(conn=1.5)}, "per connector instead of per mated pair"),
@@ -451,6 +477,8 @@ NAMED_MISTAKES = {
         "unaligned": ({"vlsm_plan": plan_unaligned_strings}, "host bits are not zero"),
         "segment-dropped": ({"vlsm_plan": lambda b, n: dict(list(plan_top_down(b, n).items())[1:])},
                             "no subnet for segment"),
+        "no-fit-check": ({"vlsm_plan": lambda b, n: plan_top_down(b, n, check_fit=False)},
+                         "although the needs do not fit"),
     },
 }
 
@@ -475,3 +503,29 @@ def test_no_variant_has_a_tie_in_its_route_table(monkeypatch):
     for student_id in by_variant.values():
         monkeypatch.setenv(instances.STUDENT_ENV, student_id)
         solved.run_test("q3-lpm-test", {"next_hops": lpm_dict_last_row_wins})
+
+
+def test_the_window_figure_says_65535_bytes_and_shows_every_route():
+    """The s4 figure: the unscaled window is labelled 65,535 bytes (the line it draws), every route's
+    RTT lies well inside the x range, and the route names sit outside the plot, where no line
+    crosses them."""
+    import matplotlib.pyplot as plt
+    import nbformat
+    from notebook_harness import _as_in_jupyter
+
+    cells = nbformat.read(TestAnswers.notebook, as_version=4).cells
+    source = next(c.source for c in cells if c.get("id") == "s4-figure")
+    namespace = dict(solved_notebook(TestAnswers.notebook).namespace)
+    with _as_in_jupyter(TestAnswers.notebook.parent):
+        exec(compile(source, "s4-figure", "exec"), namespace)
+        ax = namespace["ax"]
+        legend = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert "window 65,535 bytes (no window scaling)" in legend, legend
+        assert not any("KiB (no window scaling)" in t for t in legend), legend
+        low, high = ax.get_xlim()
+        rtts = [2 * km * GROUP_INDEX / C_KM_PER_S * 1e3 for km in (10, 250, 400, 10_000)]
+        assert all(2 * low < r < high / 2 for r in rtts), (low, high)
+        assert not [t.get_text() for t in ax.texts], "route names drawn inside the plot"
+        ticks = [t.get_text() for child in ax.child_axes for t in child.get_xticklabels()]
+        assert len(ticks) == 4 and any("10,000 km" in t for t in ticks), ticks
+    plt.close("all")

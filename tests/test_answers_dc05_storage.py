@@ -280,6 +280,8 @@ NAMED_MISTAKES = {
         "197-replaced": (NEAR_MISSES["q4-triage-test"]["197-replaced"], "(197) alone"),
         "watch-overlaps": (NEAR_MISSES["q4-triage-test"]["watch-overlaps"], "replace wins"),
         "tuple-not-dict": (NEAR_MISSES["q4-triage-test"]["tuple-not-dict"], "return a dict with exactly the keys"),
+        "counts-not-drives": ({"triage": lambda rows, lim: {k: len(v) for k, v in triage_rank(rows, lim).items()}},
+                              "a set or a list of drive ids"),
     },
     "q5-layout-test": {
         "always-three-copies": (NEAR_MISSES["q5-layout-test"]["always-three-copies"], "rule 3"),

@@ -171,6 +171,7 @@ def fixed(n):
 # --- q5: dispatchers ------------------------------------------------------------------------
 
 def two_with_replacement(loads, rng):
+    """Two independent draws: sometimes the same server twice (the text names it a mistake)."""
     i, j = rng.integers(len(loads)), rng.integers(len(loads))
     return i if loads[i] <= loads[j] else j
 
@@ -239,8 +240,9 @@ CORRECT = {
         "trend-extrapolation": {"policy": trend_policy},
     },
     "q5-two-choices-test": {
-        "with-replacement-numpy-ints": {"two_choices": two_with_replacement},
         "distinct-by-offset-tie-to-second": {"two_choices": two_distinct_offset},
+        "permutation-numpy-ints": {"two_choices": lambda loads, rng: (lambda i, j: i if loads[i] <= loads[j] else j)(
+            *rng.permutation(len(loads))[:2])},
     },
 }
 
@@ -282,6 +284,7 @@ NEAR_MISSES = {
     },
     "q5-two-choices-test": {
         "least-connections-reads-all": {"two_choices": least_connections},
+        "same-server-twice": {"two_choices": two_with_replacement},
         "one-random-server": {"two_choices": one_random},
         "more-loaded-of-two": {"two_choices": more_loaded_of_two},
         "three-choices": {"two_choices": three_choices},
@@ -340,6 +343,8 @@ NAMED_MISTAKES = {
         "float-index": (NEAR_MISSES["q5-two-choices-test"]["float-index"], "not a server index"),
         "more-loaded-of-two": (NEAR_MISSES["q5-two-choices-test"]["more-loaded-of-two"], "picked too rarely"),
         "one-random-server": (NEAR_MISSES["q5-two-choices-test"]["one-random-server"], "picked too rarely"),
+        "same-server-twice": (NEAR_MISSES["q5-two-choices-test"]["same-server-twice"],
+                              "the same server was drawn twice"),
     },
 }
 

@@ -260,6 +260,12 @@ def drop_section(pm, incident):
     del pm["went_well"]
 
 
+def name_part_as_word(pm, incident):
+    """A family name used as an ordinary word ("park" when Park Jiyeon is involved)."""
+    family = list(incident["people"])[-1].split()[0]
+    pm["action_items"][0]["action"] += f"; {family.lower()} the release train until then"
+
+
 def given_name_only(pm, incident):
     name = next(iter(incident["people"]))
     pm["went_well"].append(f"{name.split()[1]} noticed the problem quickly")
@@ -329,6 +335,8 @@ NEAR_MISSES = {
         "latency-only": {"alert_rule": lambda r: r[-1]["p95_ms"] > 800},
         "too-strict": {"alert_rule": lambda r: r[-1]["error_rate"] > 0.5 or r[-1]["p95_ms"] > 5000},
         "never": {"alert_rule": lambda r: None},
+        "count-tuned-on-simulated-days": {"alert_rule": lambda r: (r[-1]["errors"] >= 25 and r[-1]["error_rate"] > 0.05)
+                                          or (r[-1]["p95_ms"] > 800 and r[-1]["p50_ms"] > 250)},
     },
     "q6-postmortem-test": {
         "copies-a-note-with-a-name": {"postmortem": pm_edit(copy_notes)},
@@ -340,6 +348,7 @@ NEAR_MISSES = {
         "times-without-offset": {"postmortem": pm_edit(naive_times)},
         "section-missing": {"postmortem": pm_edit(drop_section)},
         "given-name-only": {"postmortem": pm_edit(given_name_only)},
+        "name-part-as-a-word": {"postmortem": pm_edit(name_part_as_word)},
     },
 }
 
@@ -412,11 +421,14 @@ NAMED_MISTAKES = {
         "bare-p99-pages-on-blip": named("q5-alert-rule-test", "bare-p99-pages-on-blip", "false alarm"),
         "errors-only": named("q5-alert-rule-test", "errors-only", "the latency incident starting at 11:50 got no page"),
         "latency-only": named("q5-alert-rule-test", "latency-only", "the errors incident starting at 09:40 got no page"),
+        "count-tuned-on-simulated-days": named("q5-alert-rule-test", "count-tuned-on-simulated-days",
+                                               "fewer requests per window than the simulated days"),
     },
     "q6-postmortem-test": {
         "copies-a-note-with-a-name": named("q6-postmortem-test", "copies-a-note-with-a-name",
                                            "names a person involved"),
         "given-name-only": named("q6-postmortem-test", "given-name-only", "names a person involved"),
+        "name-part-as-a-word": named("q6-postmortem-test", "name-part-as-a-word", "any part of a name counts"),
         "human-error": named("q6-postmortem-test", "human-error", "blames"),
         "due-on-incident-day": named("q6-postmortem-test", "due-on-incident-day", "after the incident"),
         "no-owner": named("q6-postmortem-test", "no-owner", "needs an owner"),

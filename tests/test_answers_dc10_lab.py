@@ -310,3 +310,50 @@ class TestAnswers(AnswerTable):
     correct = CORRECT
     near_misses = NEAR_MISSES
     named_mistakes = NAMED_MISTAKES
+
+
+# --- what the notebook shows ------------------------------------------------------------------
+def _cell(cell_id):
+    import nbformat
+
+    cells = nbformat.read(TestAnswers.notebook, as_version=4).cells
+    return next(c.source for c in cells if c.get("id") == cell_id)
+
+
+def test_fault_names_in_the_practice_day_figure_are_readable():
+    """The s0 figure names each fault above the temperature curves, and no two names overlap
+    (hall.plot_timeline alone writes them over the peaks and over each other)."""
+    import matplotlib.pyplot as plt
+    from notebook_harness import _as_in_jupyter, solved_notebook
+
+    solved = solved_notebook(TestAnswers.notebook)
+    namespace = dict(solved.namespace)
+    with _as_in_jupyter(TestAnswers.notebook.parent):
+        exec(compile(_cell("s0-figure"), "s0-figure", "exec"), namespace)
+        fig = plt.gcf()
+        top = fig.axes[0]
+        fig.canvas.draw()
+        names = [t for t in top.texts if t.get_text().strip()]
+        assert sorted(t.get_text().strip() for t in names) == sorted(
+            f"{f.kind} {f.target}" for f in namespace["DAY"])
+        boxes = [t.get_window_extent() for t in names]
+        hottest = max(max(v) for v in namespace["idle"].timeline["inlet_c"].values())
+        curves_top = top.transData.transform((0, hottest))[1]
+        for i, box in enumerate(boxes):
+            assert box.y0 > curves_top, names[i].get_text()
+            for other in boxes[i + 1:]:
+                assert not box.overlaps(other), names[i].get_text()
+
+
+def test_the_battery_example_says_what_it_prints():
+    """Section 2: a feed lost at minute 10, seen at minute 12, shows 7.0 battery minutes (the
+    minute of the loss counts), and the text says so."""
+    from graders.sim import hall
+
+    seen = {}
+    hall.run(lambda o: seen.setdefault(o["minute"], o["ups_minutes_left"]["B"]) and [],
+             [hall.Fault("feed_loss", 10, "B", duration=60)], minutes=20)
+    assert (seen[10], seen[12], seen[19]) == (9.0, 7.0, 0.0)
+    text = " ".join(_cell("s2").split())
+    assert "at minute 12" in text and "7.0 minutes left" in text and "Two minutes after feed B is lost, every" not in text
+    assert "snapshot([hall.Fault(\"feed_loss\", 10, \"B\", duration=60)], 12)" in _cell("s2-example")

@@ -151,6 +151,11 @@ def k_floor_theta(N, M):
     return math.floor(math.pi / (4 * math.asin(math.sqrt(M / N))))
 
 
+def k_tie_rounded_up(N, M):            # another theta formula (exactly pi/4 at M = N/2) and round half up
+    theta = math.atan(math.sqrt(M / (N - M))) if M < N else math.pi / 2
+    return math.floor(math.pi / (4 * theta) - 0.5 + 0.5)
+
+
 def k_brute_force(N, M):
     theta = np.arcsin(np.sqrt(M / N))
     ks = np.arange(0, int(np.pi / theta) + 1)
@@ -236,15 +241,16 @@ def plan_of(choose="cheapest", success="any", shots_delta=0, as_float=False, as_
     return search_plan
 
 
-def plan_unguarded(guard_one=False, guard_zero=False):
-    """The cheapest plan, without the guard for P(k) = 1 (ln 0) or for P(k) = 0 (division by ln 1 = 0)."""
+def plan_unguarded(guard_one=False, guard_zero=False, exact_zero=False):
+    """The cheapest plan, without the guard for P(k) = 1 (ln 0) or for P(k) = 0 (division by ln 1 = 0);
+    with `exact_zero`, P(k) = 0 is guarded with p == 0, which misses the float 1.5e-32 of N = 4, M = 3."""
     def search_plan(N, M, target):
         theta = math.asin(math.sqrt(M / N))
         k_peak = max(0, round(math.pi / (4 * theta) - 0.5))
         best = None
         for k in range(0, 2 * k_peak + 3):
             p = math.sin((2 * k + 1) * theta) ** 2
-            if guard_zero and p <= 1e-12:
+            if (guard_zero and p <= 1e-12) or (exact_zero and p == 0):
                 continue
             if guard_one and p >= 1 - 1e-12:
                 s = 1
@@ -321,13 +327,14 @@ NEAR_MISSES = {
         "theta-in-degrees": {"success_probability": lambda N, M, k: math.sin((2 * k + 1) * math.degrees(math.asin(math.sqrt(M / N)))) ** 2},
         "sin-not-squared": {"success_probability": lambda N, M, k: abs(math.sin((2 * k + 1) * math.asin(math.sqrt(M / N))))},
     },
-    # textbook floor, no -1/2, theta without arcsin, ceil, a NumPy float
+    # textbook floor, no -1/2, theta without arcsin, ceil, a NumPy float, the M = N/2 tie rounded up
     "q4-iterations-test": {
         "textbook-floor": {"optimal_iterations": lambda N, M: math.floor(math.pi / 4 * math.sqrt(N / M))},
         "no-minus-half": {"optimal_iterations": lambda N, M: round(math.pi / (4 * math.asin(math.sqrt(M / N))))},
         "theta-without-arcsin": {"optimal_iterations": lambda N, M: round(math.pi / (4 * math.sqrt(M / N)) - 0.5)},
         "ceil": {"optimal_iterations": lambda N, M: math.ceil(math.pi / (4 * math.asin(math.sqrt(M / N))) - 0.5)},
         "numpy-float": {"optimal_iterations": NUMPY_FLOAT_K},
+        "tie-rounded-up": {"optimal_iterations": k_tie_rounded_up},
     },
     # diffuser before oracle, one iteration too many, no H layer, diffuser about |0>, a helper qubit
     "q5-grover-test": {
@@ -347,7 +354,7 @@ NEAR_MISSES = {
         "diagonal-gate": {"sat_oracle": sat_of(diagonal=True)},
     },
     # random guessing, one-shot probability reported, one shot short, far too many shots, floats, a tuple,
-    # no guard where P(k) = 1 (ln 0) or where P(k) = 0 (a division by ln 1 = 0)
+    # no guard where P(k) = 1 (ln 0) or where P(k) = 0 (a division by ln 1 = 0), P(k) = 0 tested with == 0
     "q7-plan-test": {
         "random-guessing-k0": {"search_plan": plan_of(choose="guess")},
         "success-of-one-shot": {"search_plan": plan_of(success="single")},
@@ -357,6 +364,7 @@ NEAR_MISSES = {
         "tuple-not-dict": {"search_plan": plan_of(as_tuple=True)},
         "no-guard-for-p-equal-1": {"search_plan": plan_unguarded(guard_zero=True)},
         "no-guard-for-p-equal-0": {"search_plan": plan_unguarded(guard_one=True)},
+        "p-equal-0-tested-with-equals": {"search_plan": plan_unguarded(guard_one=True, exact_zero=True)},
     },
 }
 
@@ -382,6 +390,7 @@ NAMED_MISTAKES = {
         "textbook-floor": (NEAR_MISSES["q4-iterations-test"]["textbook-floor"], "textbook floor"),
         "theta-without-arcsin": (NEAR_MISSES["q4-iterations-test"]["theta-without-arcsin"], "textbook floor"),
         "numpy-float": ({"optimal_iterations": NUMPY_FLOAT_K}, "is a float"),
+        "tie-rounded-up": ({"optimal_iterations": k_tie_rounded_up}, "the tie at M = N/2"),
     },
     "q5-grover-test": {
         "diffuser-then-oracle": ({"grover_circuit": grover_of(order="do")}, "the diffuser before the oracle"),
@@ -399,6 +408,8 @@ NAMED_MISTAKES = {
         "shots-as-float": ({"search_plan": plan_of(as_float=True)}, "shots is a float"),
         "no-guard-for-p-equal-1": ({"search_plan": plan_unguarded(guard_zero=True)}, "P(k) = 1"),
         "no-guard-for-p-equal-0": ({"search_plan": plan_unguarded(guard_one=True)}, "P(k) = 0"),
+        "p-equal-0-tested-with-equals": ({"search_plan": plan_unguarded(guard_one=True, exact_zero=True)},
+                                         "a test p == 0 does not catch it"),
     },
 }
 
@@ -409,3 +420,24 @@ class TestAnswers(AnswerTable):
     correct = CORRECT
     near_misses = NEAR_MISSES
     named_mistakes = NAMED_MISTAKES
+
+
+def test_formula_and_simulation_agree_as_printed():
+    """Section 3 prints P(k) from the formula and from a simulation: the printed digits must be
+    the same (0.78125 once printed as 0.7813 against 0.7812)."""
+    import contextlib
+    import io
+    import re
+
+    import nbformat
+    from notebook_harness import _as_in_jupyter, solved_notebook
+
+    cells = nbformat.read(TestAnswers.notebook, as_version=4).cells
+    source = next(c.source for c in cells if c.get("id") == "s3-example")
+    namespace = dict(solved_notebook(TestAnswers.notebook).namespace)
+    with _as_in_jupyter(TestAnswers.notebook.parent):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            exec(compile(source, "s3-example", "exec"), namespace)
+    pairs = re.findall(r"formula ([0-9.]+), simulation ([0-9.]+)", out.getvalue())
+    assert len(pairs) == 4 and all(a == b for a, b in pairs), pairs

@@ -368,3 +368,42 @@ class TestAnswers(AnswerTable):
     correct = CORRECT
     near_misses = NEAR_MISSES
     named_mistakes = NAMED_MISTAKES
+
+
+def test_the_run_after_exercise_4_uses_the_learners_circuit():
+    """The full run after Exercise 4 must not hand the exercise over: it builds no circuit of its
+    own (no c_mult_mod_gate, no QFTGate, no hard-coded work-register size), it calls the learner's
+    order_finding_circuit, on another base than the visible test's a = 7, and it sits after the test."""
+    import nbformat
+
+    for folder in ("source", "release"):
+        cells = nbformat.read(ROOT / folder / AID / f"{AID}.ipynb", as_version=4).cells
+        ids = [c.get("id") for c in cells]
+        run = cells[ids.index("s4-run")].source
+        assert ids.index("s4-run") > ids.index("q4-circuit-test"), folder
+        assert "order_finding_circuit(a_run, N_run, t_run)" in run, folder
+        for handed_over in ("c_mult_mod_gate(", "QFTGate(", "t_run + 4", ".h(", ".x("):
+            assert handed_over not in run, (folder, handed_over)
+        assert "a_run, N_run = 4, 13, 15" in run, folder
+
+
+def test_the_outcome_figure_tells_its_three_kinds_apart():
+    """The s4 figure: the three kinds of outcome have distinct Okabe-Ito colours (not vermilion
+    next to orange), the text names the colours drawn, and a zoomed panel shows the small tails."""
+    import matplotlib.pyplot as plt
+    import nbformat
+    from notebook_harness import _as_in_jupyter, solved_notebook
+
+    cells = nbformat.read(TestAnswers.notebook, as_version=4).cells
+    source = {c.get("id"): c.source for c in cells}
+    namespace = dict(solved_notebook(TestAnswers.notebook).namespace)
+    with _as_in_jupyter(TestAnswers.notebook.parent):
+        exec(compile(source["s4-figure"], "s4-figure", "exec"), namespace)
+        colours = namespace["COLOURS"]
+        assert colours == {"r": "#0072B2", "divisor": "#009E73", "wrong": "#D55E00"}, colours
+        tops = sorted(ax.get_ylim()[1] for ax in plt.gcf().axes if ax.patches)
+        assert len(tops) == 2 and tops[0] <= 0.01 < tops[1], tops      # the full bars, and a zoom on the tails
+    plt.close("all")
+    notice = source["s4-notice"]
+    assert "(blue)" in notice and "bluish green" in notice and "vermilion tails" in notice
+    assert "orange" not in notice

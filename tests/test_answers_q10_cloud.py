@@ -199,7 +199,7 @@ def tvd_by_max_event(a, b):
 # ---------------------------------------------------------------- q6: choose_device
 
 def booker(ns, pick="cheapest", shots_factor=1.0, check_fidelity=True, check_qubits=True,
-           check_deadline=True, none_value=None, key_name="device"):
+           check_deadline=True, none_value=None, key_name="device", cost_of=None):
     def choose_device(workload, devices, budget_usd, deadline_hours):
         shots = int(workload["min_shots"] * shots_factor)
         plan = {**workload, "shots": shots}
@@ -209,7 +209,7 @@ def booker(ns, pick="cheapest", shots_factor=1.0, check_fidelity=True, check_qub
                 continue
             if check_fidelity and ns["success_estimate"](workload, d) < workload["min_success"]:
                 continue
-            cost = usd(plan, d)
+            cost = (cost_of or usd)(plan, d)
             hours_needed = d["queue_hours"] + plan["circuits"] * (d["task_seconds"] + shots * d["shot_seconds"]) / 3600
             if cost <= budget_usd and (not check_deadline or hours_needed <= deadline_hours):
                 usable.append((cost, hours_needed, -ns["success_estimate"](workload, d), d["device"]))
@@ -269,6 +269,9 @@ def table(ns):
             "most-accurate": {"choose_device": booker(ns, pick="most_accurate")},
             "fastest": {"choose_device": booker(ns, pick="fastest")},
             "most-shots-in-budget": {"choose_device": most_shots_in_budget(ns)},
+            # the hint: reuse estimate_cost and read only "usd", so the exchange rate does not matter
+            "estimate-cost-at-1400-krw": {"choose_device": booker(
+                ns, cost_of=lambda plan, d: ns["estimate_cost"](plan, [d], 1400.0)[0]["usd"])},
         },
     }
     near = {
