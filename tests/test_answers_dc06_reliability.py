@@ -334,3 +334,33 @@ class TestAnswers(AnswerTable):
     correct = CORRECT
     near_misses = NEAR_MISSES
     named_mistakes = NAMED_MISTAKES
+
+
+def _text_of(cell_id):
+    import nbformat
+    cells = nbformat.read(ROOT / "source" / AID / f"{AID}.ipynb", as_version=4).cells
+    return next(c.source for c in cells if c.get("id") == cell_id)
+
+
+def test_the_budget_claim_of_exercise_6_holds():
+    """The customer's budget (150) is about 6 % above its cheapest plan (141), not 10 % or more."""
+    from notebook_harness import solved_notebook
+    tiers = solved_notebook(ROOT / "source" / AID / f"{AID}.ipynb").namespace["TIERS"]
+    names = list(tiers)
+    cheapest = min(sum(n * tiers[t]["cost"] for t, n in zip(names, counts))
+                   for counts in itertools.product(range(1, 7), repeat=len(names))
+                   if math.prod(1 - (1 - tiers[t]["availability"]) ** n for t, n in zip(names, counts)) >= 0.9995)
+    text = _text_of("q6-intro")
+    assert round(100 * (150 / cheapest - 1)) == 6 and "about 6 %" in text
+    assert "at least 10 %" not in text
+
+
+def test_the_simulation_notice_matches_its_figure():
+    """The run lasts about 240 years, and after ten years the estimate stays within 0.2 points."""
+    from notebook_harness import solved_notebook
+    ns = solved_notebook(ROOT / "source" / AID / f"{AID}.ipynb").namespace
+    years, running, exact = np.asarray(ns["years"]), np.asarray(ns["running"]), ns["a_exact"]
+    assert 230 < years[-1] < 250
+    assert np.max(np.abs(running[years >= 10] - exact)) < 0.002
+    text = _text_of("s5-notice")
+    assert "about 240 years" in text and "0.2 percentage points" in text and "few hundred years" not in text

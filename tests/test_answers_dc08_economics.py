@@ -350,3 +350,21 @@ def test_the_korean_emission_factor_is_the_current_one():
     assert solved.namespace["EF_KOREA"] == 0.4173
     text = "\n".join(c.source for c in nbformat.read(ROOT / "source" / AID / f"{AID}.ipynb", as_version=4).cells)
     assert "0.4594" not in text and "0.46–0.48" not in text
+
+
+def test_the_june_bill_is_priced_with_bill_lines():
+    """Objective 3: the real export USAGE is priced with the learner's bill_lines after exercise 3."""
+    from notebook_harness import solved_notebook
+
+    ns = solved_notebook(ROOT / "source" / AID / f"{AID}.ipynb").namespace
+    june = ns["june_bill"]
+    assert sorted(line["item"] for line in june) == sorted({r["item"] for r in ns["USAGE"]})
+    assert math.isclose(sum(line["usd"] for line in june), 636.82, abs_tol=0.01)
+
+
+def test_the_spot_example_and_the_emission_factor_are_dated_or_bounded():
+    import nbformat
+    cells = {c.get("id"): c.source for c in
+             nbformat.read(ROOT / "source" / AID / f"{AID}.ipynb", as_version=4).cells}
+    assert "lower bound" in cells["s4"] and "best case" in cells["s4"]
+    assert "as of December 2026" in cells["s5"] and "The\ncurrent one" not in cells["s5"]

@@ -93,6 +93,22 @@ def mirror_padded(circuit):
     return new
 
 
+def inverse_on_copy_empty_like(circuit):
+    """The input's own registers (circuit.copy_empty_like()), so inst.qubits can be appended as they are."""
+    new = circuit.copy_empty_like()
+    for inst in reversed(circuit.data):
+        new.append(inst.operation.inverse(), inst.qubits)
+    return new
+
+
+def inverse_appending_inst_qubits(circuit):
+    """inst.qubits appended to a new QuantumCircuit(1): works only when the input's register is named q."""
+    new = QuantumCircuit(1)
+    for inst in reversed(circuit.data):
+        new.append(inst.operation.inverse(), inst.qubits)
+    return new
+
+
 def inverts_in_place(circuit):
     inverse = circuit.inverse()
     circuit.data.clear()
@@ -187,6 +203,7 @@ CORRECT = {
         "qiskit-inverse": {"inverse_circuit": qiskit_inverse},
         "other-global-phase": {"inverse_circuit": inverse_with_phase},
         "unitary-gates": {"inverse_circuit": inverse_as_matrices},
+        "copy-empty-like": {"inverse_circuit": inverse_on_copy_empty_like},
     },
     "q3-rotation-test": {
         "quarter-turns-about-x-around-ry": {"rz_without_rz": rz_alt_ry},
@@ -221,6 +238,7 @@ NEAR_MISSES = {
         "returns-input-copy": {"inverse_circuit": lambda c: c.copy()},
         "two-extra-x-gates": {"inverse_circuit": mirror_padded},
         "changes-the-input": {"inverse_circuit": inverts_in_place},
+        "appends-inst-qubits-to-a-new-register": {"inverse_circuit": inverse_appending_inst_qubits},
     },
     # wrong sign, half angle, axis changed only once, the rz gate itself, one gate too many
     "q3-rotation-test": {
@@ -287,6 +305,8 @@ NAMED_MISTAKES = {
         "daggers-not-reversed": ({"inverse_circuit": lambda c: rebuilt(c, lambda op: op.inverse(), order=list)},
                                  "inverted but not in reverse order"),
         "changes-the-input": ({"inverse_circuit": inverts_in_place}, "the circuit given to inverse_circuit, after the call"),
+        "appends-inst-qubits-to-a-new-register": ({"inverse_circuit": inverse_appending_inst_qubits},
+                                                  "start from circuit.copy_empty_like()"),
     },
     "q3-rotation-test": {
         "half-angle": ({"rz_without_rz": one_qubit(h, lambda qc, t: qc.rx(t / 2, 0), h)},

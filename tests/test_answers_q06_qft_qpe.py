@@ -349,7 +349,7 @@ NAMED_MISTAKES = {
         "forward-qft": ({"qpe_circuit": qpe(iqft="forward")}, "the QFT applied instead of the inverse QFT"),
         "no-inverse-qft": ({"qpe_circuit": qpe(iqft="none")}, "the inverse QFT forgotten"),
         "powers-reversed": ({"qpe_circuit": qpe(power=lambda j, t: 2 ** (t - 1 - j))},
-                            "either the powers are reversed"),
+                            "counting qubit j controls U^(2^(t-1-j)) instead of U^(2^j)"),
         "power-not-applied": ({"qpe_circuit": qpe(power=lambda j, t: 1)}, "U applied once from every counting qubit"),
         "target-not-prepared": ({"qpe_circuit": qpe(prepare=False)}, "the target left in |0>"),
         "inverse-qft-without-swaps": ({"qpe_circuit": qpe(iqft="no-swaps")}, "the inverse QFT lacks its final swaps"),

@@ -54,7 +54,12 @@ def headroom_rows(limit=derated, keys=("rack", "draw_w", "headroom_w"), sign=1, 
     return rack_headroom
 
 
-def overloaded(limit=derated, is_over=operator.gt, collect=list):
+def over_with_tolerance(draw, cap):
+    """Section 3's rule: over only when above the limit by more than a relative 1e-9."""
+    return draw > cap * (1 + 1e-9)
+
+
+def overloaded(limit=derated, is_over=over_with_tolerance, collect=list):
     def overloaded_racks(racks, volts=220.0, breaker_amps=32.0, derate=0.8, power_factor=1.0):
         cap = limit(volts, breaker_amps, derate, power_factor)
         return collect(name for name, s in racks.items() if is_over(sum(s), cap))
@@ -74,15 +79,22 @@ def module_counts(n_of):
     return ups_module_counts
 
 
-ceil_counts = module_counts(lambda load, r: math.ceil(load / r))
+ceil_counts = module_counts(lambda load, r: math.ceil(load / r * (1 - 1e-9)))   # section 4's rounding up
+raw_ceil_counts = module_counts(lambda load, r: math.ceil(load / r))              # 33.6 / 11.2 -> 4
 
 
-def survives(load, r, feeds, m):
-    return ((m - 1) * r if feeds == 1 else m * r) >= load
+def survives(load, r, feeds, m, tolerance=1e-9):
+    return ((m - 1) * r if feeds == 1 else m * r) >= load * (1 - tolerance)
 
 
-def all_rules(load, r, feeds, m, max_over, max_par):
-    return survives(load, r, feeds, m) and feeds * m * r <= (1 + max_over) * load and m <= max_par
+def all_rules(load, r, feeds, m, max_over, max_par, tolerance=1e-9):
+    return (survives(load, r, feeds, m, tolerance) and feeds * m * r <= (1 + max_over) * load * (1 + tolerance)
+            and m <= max_par)
+
+
+def raw_rules(load, r, feeds, m, max_over, max_par):
+    """Rules 4 and 5 compared without section 3's tolerance."""
+    return all_rules(load, r, feeds, m, max_over, max_par, tolerance=0.0)
 
 
 def installed(plan):
@@ -129,18 +141,21 @@ DC01_CORRECT = {
         "rows-reversed": {"rack_headroom": headroom_rows(reverse=True)},
         "set-of-names": {"overloaded_racks": overloaded(collect=set)},
         "sorted-tuple": {"overloaded_racks": overloaded(collect=lambda names: tuple(sorted(names)))},
-        "at-limit-is-over": {"overloaded_racks": overloaded(is_over=operator.ge)},  # tests avoid ties
+        "isclose-at-the-limit": {"overloaded_racks": overloaded(
+            is_over=lambda draw, cap: draw > cap and not math.isclose(draw, cap, rel_tol=1e-9))},
     },
     "q4-redundancy-test": {
-        "np-ceil-floats": {"ups_module_counts": module_counts(lambda load, r: np.ceil(load / r))},
-        "list-integer-ceil": {"ups_module_counts": then(module_counts(lambda load, r: -(-load // r)), list)},
-        "numpy-bool": {"survives_one_failure": lambda load, r, m: np.bool_((m - 1) * r >= load)},
+        "np-ceil-floats": {"ups_module_counts": module_counts(lambda load, r: np.ceil(load / r - 1e-9))},
+        "list-round-then-ceil": {"ups_module_counts": then(module_counts(lambda load, r: math.ceil(round(load / r, 9))),
+                                                           list)},
+        "numpy-bool": {"survives_one_failure": lambda load, r, m: np.bool_((m - 1) * r >= load - 1e-9 * load)},
     },
     "q5-design-test": {
         "first-valid-plan": {"design_ups": designer(all_rules, pick=lambda plans: plans[0])},
         "last-valid-plan": {"design_ups": designer(all_rules, pick=lambda plans: plans[-1])},
         "prefers-two-feeds": {"design_ups": designer(all_rules, pick=most("feeds"))},
-        "numpy-ints": {"design_ups": then(smallest_plan, lambda p: {k: np.int64(v) for k, v in p.items()})},
+        "numpy-numbers": {"design_ups": then(smallest_plan, lambda p: {k: np.int64(v) if float(v).is_integer()
+                                                                    else np.float64(v) for k, v in p.items()})},
         "float-counts": {"design_ups": then(smallest_plan, lambda p: {k: float(v) for k, v in p.items()})},
     },
 }
@@ -183,6 +198,8 @@ DC01_NEAR_MISSES = {
                                                 lambda rows: {r["rack"]: r["headroom_w"] for r in rows})},
         "racks-under-the-limit": {"overloaded_racks": overloaded(is_over=operator.le)},
         "dict-of-flags": {"overloaded_racks": overload_flags},
+        "raw-greater-than": {"overloaded_racks": overloaded(is_over=operator.gt)},     # 4012.8 > 4012.7999999999997
+        "at-limit-is-over": {"overloaded_racks": overloaded(is_over=operator.ge)},
     },
     # N rounded the wrong way, 2N miscounted, the failure or the equality forgotten, wrong types
     "q4-redundancy-test": {
@@ -194,6 +211,8 @@ DC01_NEAR_MISSES = {
         "survives-strictly-above": {"survives_one_failure": lambda load, r, m: (m - 1) * r > load},
         "survives-without-failure": {"survives_one_failure": lambda load, r, m: m * r >= load},
         "survives-returns-int": {"survives_one_failure": lambda load, r, m: int((m - 1) * r >= load)},
+        "raw-ceil": {"ups_module_counts": raw_ceil_counts},
+        "survives-raw-comparison": {"survives_one_failure": lambda load, r, m: (m - 1) * r >= load},
     },
     # one of the five rules dropped, None mishandled, a tuple, or a rating nobody sells
     "q5-design-test": {
@@ -209,6 +228,7 @@ DC01_NEAR_MISSES = {
         "tuple-not-dict": {"design_ups": then(smallest_plan, lambda p: tuple(p.values()))},
         "rating-off-catalogue": {"design_ups": lambda load, catalogue, max_over, max_par:
                                  {"feeds": 1, "module_kw": load / 4, "modules_per_feed": 5}},
+        "rules-without-tolerance": {"design_ups": designer(raw_rules)},
     },
 }
 
@@ -263,6 +283,10 @@ class TestNamedMistakesDc01(AnswerTable):
             "pf-divides": ({"rack_headroom": headroom_rows(lambda v, a, d, pf: v * a * d / pf),
                             "overloaded_racks": overloaded(lambda v, a, d, pf: v * a * d / pf)},
                            "divided by the power factor"),
+            "raw-greater-than": (DC01_NEAR_MISSES["q3-pdu-test"]["raw-greater-than"],
+                                 "a rack exactly at the limit flagged as over"),
+            "at-limit-is-over": (DC01_NEAR_MISSES["q3-pdu-test"]["at-limit-is-over"],
+                                 "a rack exactly at the limit flagged as over"),
         },
         "q4-redundancy-test": {
             "round-not-ceil": (DC01_NEAR_MISSES["q4-redundancy-test"]["round-not-ceil"],
@@ -277,6 +301,9 @@ class TestNamedMistakesDc01(AnswerTable):
                                          "the failed module not taken away"),
             "survives-strictly-above": (DC01_NEAR_MISSES["q4-redundancy-test"]["survives-strictly-above"],
                                         "'greater than' (>) used"),
+            "raw-ceil": (DC01_NEAR_MISSES["q4-redundancy-test"]["raw-ceil"], "math.ceil of the raw quotient"),
+            "survives-raw-comparison": (DC01_NEAR_MISSES["q4-redundancy-test"]["survives-raw-comparison"],
+                                        "compared without the tolerance"),
         },
         "q5-design-test": {
             "n-without-spare": (DC01_NEAR_MISSES["q5-design-test"]["n-without-spare"], "rule 4"),
@@ -285,8 +312,35 @@ class TestNamedMistakesDc01(AnswerTable):
             "always-none": (DC01_NEAR_MISSES["q5-design-test"]["always-none"],
                             "a plan meeting every rule exists"),
             "never-none": (DC01_NEAR_MISSES["q5-design-test"]["never-none"], "return None"),
+            "rules-without-tolerance": (DC01_NEAR_MISSES["q5-design-test"]["rules-without-tolerance"],
+                                        "is exactly the load"),
         },
     }
+
+
+def _cell_text(pilot, cell_id):
+    import nbformat
+    cells = nbformat.read(ROOT / "source" / pilot / f"{pilot}.ipynb", as_version=4).cells
+    return next(c.source for c in cells if c.get("id") == cell_id)
+
+
+def test_dc01_weekend_notice_matches_the_figure():
+    """At the weekend both meters drop, but the hourly ratio keeps its daily swing and its level."""
+    from notebook_harness import solved_notebook
+    ns = solved_notebook(ROOT / "source" / "dc01-power" / "dc01-power.ipynb").namespace
+    ratio, it = np.asarray(ns["hourly_pue"]), np.asarray(ns["it_kwh"])
+    days = [slice(24 * d, 24 * d + 24) for d in range(7)]
+    swing = [ratio[d].max() - ratio[d].min() for d in days]
+    assert it[120:].mean() < 0.95 * it[:120].mean()                     # the weekend load drops
+    assert min(swing[5:]) > 0.5 * max(swing[:5])                        # the ratio still swings daily
+    assert abs(ratio[120:].mean() - ratio[:120].mean()) < 0.01          # around the same level
+    assert "ratio hardly changes" not in _cell_text("dc01-power", "s1-notice")
+
+
+def test_dc01_float_boundaries_the_text_states():
+    """The rounding errors section 3 and 4 quote, and the boundary cases the tests use."""
+    assert 230 * 16 * 0.8 * 0.95 == 2796.7999999999997 and 220 * 24 * 0.8 * 0.95 < sum([1003.2] * 4) == 4012.8
+    assert math.ceil(2.1 / 0.7) == 4 and 3 * 0.7 < 2.1 and math.ceil(33.6 / 11.2) == 4 and 3 * 11.2 < 33.6
 
 
 # ---------------------------------------------------------------- q01-qubits
@@ -448,7 +502,8 @@ Q01_CORRECT = {
     },
     "q6-shot-plan-test": {
         "spare-budget-numpy-ints": {"plan_shots": spends_spare_budget},
-        "np-ceil-floats": {"plan_shots": per_circuit(lambda p, se, lo: max(lo, np.ceil(needed(p, se))))},
+        "np-ceil-floats": {"plan_shots": per_circuit(lambda p, se, lo: max(lo, np.ceil(np.round(needed(p, se), 6))))},
+        "round-then-ceil-the-text": {"plan_shots": per_circuit(lambda p, se, lo: max(lo, math.ceil(round(needed(p, se), 6))))},
     },
 }
 
@@ -519,6 +574,7 @@ Q01_NEAR_MISSES = {
         "budget-split-evenly": {"plan_shots": lambda predicted, se, budget, min_shots=100:
                                 [budget // len(predicted) + 1] * len(predicted)},
         "returns-total": {"plan_shots": then(per_circuit(least_shots), sum)},
+        "ceil-of-raw-float": {"plan_shots": per_circuit(lambda p, se, lo: max(lo, math.ceil(needed(p, se))))},
     },
 }
 
@@ -642,5 +698,26 @@ class TestNamedMistakesQ01(AnswerTable):
                             "it looks rounded down"),
             "forgets-min-shots": ({"plan_shots": per_circuit(lambda p, se, lo: least_shots(p, se, 0))},
                                   "is below the minimum"),
+            "ceil-of-raw-float": (Q01_NEAR_MISSES["q6-shot-plan-test"]["ceil-of-raw-float"],
+                                  "remove the rounding error before rounding up"),
         },
     }
+
+
+def test_q01_figure_notice_matches_the_dots():
+    """Most 100-shot estimates lie within one standard error of the curve; the one at 60 degrees is two off."""
+    from notebook_harness import solved_notebook
+    ns = solved_notebook(ROOT / "source" / "q01-qubits" / "q01-qubits.ipynb").namespace
+    angles, p_hat, p_true, se = (np.asarray(ns[k]) for k in ("angles_deg", "p_hat", "p_true", "se"))
+    inside = se > 0
+    z = np.abs(p_hat[inside] - p_true[inside]) / se[inside]
+    assert np.sum(z <= 1.05) >= 0.75 * z.size and np.max(z) < 2.2
+    assert abs(z[list(angles[inside]).index(60)] - 2) < 0.2
+    assert "by about one error bar" not in _cell_text("q01-qubits", "s5-notice")
+
+
+def test_q01_shot_counts_the_text_states():
+    """Section 6: 0.2 * 0.8 / 0.01**2 rounds up to 1601 unless the rounding error is removed first."""
+    quotient = 0.2 * 0.8 / 0.01 ** 2
+    assert quotient == 1600.0000000000002 and math.ceil(quotient) == 1601 and math.ceil(round(quotient, 6)) == 1600
+    assert math.ceil(0.1 * 0.9 / 0.01 ** 2) == 901
