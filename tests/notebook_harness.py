@@ -84,7 +84,8 @@ class AnswerTable:
 
     ``named_mistakes`` ({grade_id: {label: (substitutes, words)}}) are the mistakes the
     module's text warns about: each must fail the release's visible tests (the public
-    variant) with a message containing ``words``."""
+    variant) with a message containing ``words``. A value that is ``words`` alone names the
+    near miss of the same grade id and label."""
     notebook: Path
     students: list[str | None] = [None]
     correct: dict = {}
@@ -96,9 +97,10 @@ class AnswerTable:
             metafunc.parametrize("student", self.students, ids=lambda s: s or "public")
         if "named_words" in metafunc.fixturenames:
             metafunc.parametrize("grade_id, substitutes, named_words", [
-                pytest.param(grade_id, subs, words, id=f"{grade_id.removesuffix('-test')}:{label}")
+                pytest.param(grade_id, *self._named(grade_id, label, value),
+                             id=f"{grade_id.removesuffix('-test')}:{label}")
                 for grade_id, answers in self.named_mistakes.items()
-                for label, (subs, words) in answers.items()])
+                for label, value in answers.items()])
             return
         table = {"test_correct_answer_passes": self.correct,
                  "test_near_miss_fails_a_check": self.near_misses}.get(metafunc.function.__name__)
@@ -106,6 +108,12 @@ class AnswerTable:
             metafunc.parametrize("grade_id, substitutes", [
                 pytest.param(grade_id, subs, id=f"{grade_id.removesuffix('-test')}:{label}")
                 for grade_id, answers in table.items() for label, subs in answers.items()])
+
+    def _named(self, grade_id: str, label: str, value) -> tuple[dict, str]:
+        """(substitutes, words) of a named mistake; words alone reuse the near miss."""
+        if isinstance(value, str):
+            return self.near_misses[grade_id][label], value
+        return value
 
     @pytest.fixture
     def solved(self, student, monkeypatch):

@@ -140,39 +140,39 @@ NEAR_MISSES = {
 
 
 # The mistakes the module's text warns about: each fails a visible test (release) whose message
-# names it. {grade_id: {label: (substitutes, words the message must contain)}}
+# names it. {grade_id: {label: (substitutes, words the message must contain), or the words
+# alone for the near miss of the same label}}
 NAMED_MISTAKES = {
     "q1-heat-load-test": {
         "japanese-ton": ({"heat_load": lambda w: (w * 3.412, w / 3861.16)}, "Japanese refrigeration tons"),
-        "tons-from-watts": (NEAR_MISSES["q1-heat-load-test"]["tons-from-watts"], "watts divided by 12,000"),
-        "kw-not-w": (NEAR_MISSES["q1-heat-load-test"]["kw-not-w"], "divided by 1,000 first"),
-        "tons-as-3517-w": (NEAR_MISSES["q1-heat-load-test"]["tons-as-3517-w"], "W / 3.517"),
-        "swapped": (NEAR_MISSES["q1-heat-load-test"]["swapped"], "wrong order"),
+        "tons-from-watts": "watts divided by 12,000",
+        "kw-not-w": "divided by 1,000 first",
+        "tons-as-3517-w": "W / 3.517",
+        "swapped": "wrong order",
     },
     "q2-rack-cfm-test": {
-        "celsius-rise": (NEAR_MISSES["q2-rack-cfm-test"]["celsius-rise"], "rise used in °C"),
-        "plus-32": (NEAR_MISSES["q2-rack-cfm-test"]["plus-32"], "+32 added to a temperature difference"),
+        "celsius-rise": "rise used in °C",
+        "plus-32": "+32 added to a temperature difference",
         "divided-by-1.8": ({"rack_cfm": lambda w, dt: 3.16 * w / (dt / 1.8)}, "divided by 1.8"),
     },
     "q3-violations-test": {
-        "strict-bounds": (NEAR_MISSES["q3-violations-test"]["strict-bounds"], "end points counted as outside"),
-        "only-hot": (NEAR_MISSES["q3-violations-test"]["only-hot"], "too cold is a violation too"),
+        "strict-bounds": "end points counted as outside",
+        "only-hot": "too cold is a violation too",
         "only-cold": ({"violations": lambda log, lo, hi: {(r["sensor"], r["hour"]) for r in log
                                                           if r["inlet_c"] < lo}}, "too hot is a violation too"),
-        "hour-first": (NEAR_MISSES["q3-violations-test"]["hour-first"], "(hour, sensor) pairs"),
-        "sensor-ids-only": (NEAR_MISSES["q3-violations-test"]["sensor-ids-only"], "only the sensor names"),
+        "hour-first": "(hour, sensor) pairs",
+        "sensor-ids-only": "only the sensor names",
     },
     "q4-containment-test": {
-        "f-on-supply": (NEAR_MISSES["q4-containment-test"]["f-on-supply"], "f applied to the supply air"),
-        "forgot-divide": (NEAR_MISSES["q4-containment-test"]["forgot-divide"], "not divided out"),
-        "ignores-recirculation": (NEAR_MISSES["q4-containment-test"]["ignores-recirculation"],
-                                  "recirculation ignored"),
+        "f-on-supply": "f applied to the supply air",
+        "forgot-divide": "not divided out",
+        "ignores-recirculation": "recirculation ignored",
     },
     "q5-procedure-test": {
-        "input-order": (NEAR_MISSES["q5-procedure-test"]["input-order"], "'a' must come before 'b'"),
-        "one-rule-broken": (NEAR_MISSES["q5-procedure-test"]["one-rule-broken"], "must come before"),
-        "step-dropped": (NEAR_MISSES["q5-procedure-test"]["step-dropped"], "every step exactly once"),
-        "step-doubled": (NEAR_MISSES["q5-procedure-test"]["step-doubled"], "every step exactly once"),
+        "input-order": "'a' must come before 'b'",
+        "one-rule-broken": "must come before",
+        "step-dropped": "every step exactly once",
+        "step-doubled": "every step exactly once",
         "hard-coded": ({"procedure": lambda steps, rules: ["identify", "notify", "shutdown", "isolate", "lock_tag",
                                                             "release", "verify", "strap_on", "strap_test", "mat",
                                                             "replace"]}, "every step exactly once"),

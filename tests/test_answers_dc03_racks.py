@@ -251,12 +251,13 @@ def labels_with(accept):
 
 
 # The mistakes the module's text warns about: each fails a visible test (release) whose message
-# names it. {grade_id: {label: (substitutes, words the message must contain)}}
+# names it. {grade_id: {label: (substitutes, words the message must contain), or the words
+# alone for the near miss of the same label}}
 NAMED_MISTAKES = {
     "q1-totals-test": {
-        "watts-not-kw": (NEAR_MISSES["q1-totals-test"]["watts-not-kw"], "not divided by 1,000"),
-        "forgot-empty-rack": (NEAR_MISSES["q1-totals-test"]["forgot-empty-rack"], "empty rack left out"),
-        "u-counts-servers": (NEAR_MISSES["q1-totals-test"]["u-counts-servers"], "servers counted instead"),
+        "watts-not-kw": "not divided by 1,000",
+        "forgot-empty-rack": "empty rack left out",
+        "u-counts-servers": "servers counted instead",
     },
     "q2-floor-test": {
         "mm-squared": ({"floor_load_kg_m2": lambda kg, w, d: kg / (w * d),
@@ -264,41 +265,40 @@ NAMED_MISTAKES = {
         "one-side-in-mm": ({"floor_load_kg_m2": lambda kg, w, d: kg / (w / 1000 * d),
                             "payload_limit_kg": CORRECT["q2-floor-test"]["area-first"]["payload_limit_kg"]},
                            "only one side converted"),
-        "forgot-empty-rack": (NEAR_MISSES["q2-floor-test"]["forgot-empty-rack"], "empty rack not taken off"),
-        "max-not-min": (NEAR_MISSES["q2-floor-test"]["max-not-min"], "larger of the two limits"),
-        "subtracts-from-static-too": (NEAR_MISSES["q2-floor-test"]["subtracts-from-static-too"],
-                                      "taken off the frame's rating too"),
+        "forgot-empty-rack": "empty rack not taken off",
+        "max-not-min": "larger of the two limits",
+        "subtracts-from-static-too": "taken off the frame's rating too",
     },
     "q3-ports-test": {
-        "no-pairs": (NEAR_MISSES["q3-ports-test"]["no-pairs"], "A/B pairs"),
-        "floor-division": (NEAR_MISSES["q3-ports-test"]["floor-division"], "rounded down"),
-        "no-uplink-cables": (NEAR_MISSES["q3-ports-test"]["no-uplink-cables"], "uplink cables left out"),
+        "no-pairs": "A/B pairs",
+        "floor-division": "rounded down",
+        "no-uplink-cables": "uplink cables left out",
     },
     "q4-labels-test": {
-        "no-range-check": (NEAR_MISSES["q4-labels-test"]["no-range-check"], "not range-checked"),
-        "accepts-00": (NEAR_MISSES["q4-labels-test"]["accepts-00"], "R00 accepted"),
+        "no-range-check": "not range-checked",
+        "accepts-00": "R00 accepted",
         "no-upper-bound": ({"invalid_labels": labels_with(lambda lab: lab in {"BSN1-B-R25-U12", "BSN1-B-R07-U43"})},
                            "above the range"),
-        "ignores-case": (NEAR_MISSES["q4-labels-test"]["ignores-case"], "lower-case"),
-        "any-number-of-digits": (NEAR_MISSES["q4-labels-test"]["any-number-of-digits"], "two digits"),
-        "any-site": (NEAR_MISSES["q4-labels-test"]["any-site"], "site code that is not in use"),
+        "ignores-case": "lower-case",
+        "any-number-of-digits": "two digits",
+        "any-site": "site code that is not in use",
         "spaces-accepted": ({"invalid_labels": labels_with(lambda lab: " " in lab)}, "with a space"),
         "any-hall": ({"invalid_labels": labels_with(lambda lab: lab.split("-")[1:2] == ["D"])}, "hall letter"),
         "extra-parts": ({"invalid_labels": labels_with(lambda lab: lab.count("-") > 3)}, "more than four parts"),
-        "valid-ones-instead": (NEAR_MISSES["q4-labels-test"]["valid-ones-instead"], "valid labels returned"),
-        "isdigit": (NEAR_MISSES["q4-labels-test"]["isdigit"], "non-ASCII digit accepted"),
-        "regex-backslash-d": (NEAR_MISSES["q4-labels-test"]["regex-backslash-d"], "non-ASCII digit accepted"),
-        "strips-whitespace": (NEAR_MISSES["q4-labels-test"]["strips-whitespace"], "was it stripped first?"),
+        "valid-ones-instead": "valid labels returned",
+        "isdigit": "non-ASCII digit accepted",
+        "regex-backslash-d": "non-ASCII digit accepted",
+        "strips-whitespace": "was it stripped first?",
     },
     "q5-place-test": {
-        "watts-against-kw": (NEAR_MISSES["q5-place-test"]["watts-against-kw"], "compared with the kW limit in the same unit"),
-        "kw-scaled-twice": (NEAR_MISSES["q5-place-test"]["kw-scaled-twice"], "rule 3"),
-        "ignores-kg": (NEAR_MISSES["q5-place-test"]["ignores-kg"], "rule 4"),
-        "ignores-u": (NEAR_MISSES["q5-place-test"]["ignores-u"], "rule 2"),
-        "strict-limits": (NEAR_MISSES["q5-place-test"]["strict-limits"], "exactly at a limit is allowed"),
-        "drops-a-server": (NEAR_MISSES["q5-place-test"]["drops-a-server"], "not placed"),
-        "places-one-twice": (NEAR_MISSES["q5-place-test"]["places-one-twice"], "more than once"),
-        "empty-rack-in-mass": (NEAR_MISSES["q5-place-test"]["empty-rack-in-mass"], "empty rack's mass left out"),
+        "watts-against-kw": "compared with the kW limit in the same unit",
+        "kw-scaled-twice": "rule 3",
+        "ignores-kg": "rule 4",
+        "ignores-u": "rule 2",
+        "strict-limits": "exactly at a limit is allowed",
+        "drops-a-server": "not placed",
+        "places-one-twice": "more than once",
+        "empty-rack-in-mass": "empty rack's mass left out",
     },
 }
 

@@ -274,7 +274,8 @@ def carbon_ok(kwh, pue, ef):
 
 
 # The mistakes the module's text warns about: each fails a visible test (release) whose message
-# names it. {grade_id: {label: (substitutes, words the message must contain)}}
+# names it. {grade_id: {label: (substitutes, words the message must contain), or the words
+# alone for the near miss of the same label}}
 NAMED_MISTAKES = {
     "q1-tco-test": {
         "tariff-per-mwh": ({"tco_krw": NEAR_MISSES["q1-tco-test"]["mwh-tariff"]["tco_krw"]}, "per MWh"),
@@ -287,47 +288,46 @@ NAMED_MISTAKES = {
         "simple-interest": ({"tco_krw": tco_simple_interest}, "simple interest"),
     },
     "q2-break-even-test": {
-        "720-hour-month": (NEAR_MISSES["q2-break-even-test"]["720-hour-month"], "720-hour"),
-        "term-in-years": (NEAR_MISSES["q2-break-even-test"]["term-in-years"], "term in years"),
+        "720-hour-month": "720-hour",
+        "term-in-years": "term in years",
         "upfront-not-spread": ({"reserved_monthly_usd": lambda up, hr, term: up + hr * 730}, "not spread"),
-        "fraction-of-month": (NEAR_MISSES["q2-break-even-test"]["fraction-of-month"], "fraction of the month"),
-        "inverted": (NEAR_MISSES["q2-break-even-test"]["inverted"], "upside down"),
+        "fraction-of-month": "fraction of the month",
+        "inverted": "upside down",
     },
     "q3-bill-test": {
         "free-allowance-charged": ({"egress_cost": egress_free_charged, "bill_lines": bill_with(egress_free_charged)},
                                    "free 100 GB charged"),
-        "whole-volume-at-reached-tier": (NEAR_MISSES["q3-bill-test"]["whole-volume-at-reached-tier"],
-                                         "tier the total reaches"),
-        "flat-egress": (NEAR_MISSES["q3-bill-test"]["flat-egress"], "10 TB boundary"),
-        "tiers-per-row": (NEAR_MISSES["q3-bill-test"]["tiers-per-row"], "row by row"),
-        "rounded-cents": (NEAR_MISSES["q3-bill-test"]["rounded-cents"], "rounded to cents"),
+        "whole-volume-at-reached-tier": "tier the total reaches",
+        "flat-egress": "10 TB boundary",
+        "tiers-per-row": "row by row",
+        "rounded-cents": "rounded to cents",
         "notebook-prices": (NEAR_MISSES["q3-bill-test"]["notebook-prices-hardcoded"], "PRICES of the notebook"),
         "notebook-tiers": ({"egress_cost": egress_by_bounds, "bill_lines": bill_notebook_tiers},
                            "TIERS of the notebook"),
     },
     "q4-spot-test": {
-        "linear-probability": (NEAR_MISSES["q4-spot-test"]["linear-probability"], "λH used as the probability"),
+        "linear-probability": "λH used as the probability",
         "no-interruption-returned": ({"p_interrupted": lambda h, lam: math.exp(-lam * h)}, "NO interruption returned"),
-        "ignores-lost-hours": (NEAR_MISSES["q4-spot-test"]["ignores-lost-hours"], "lost hours not paid for"),
-        "one-segment-only": (NEAR_MISSES["q4-spot-test"]["one-segment-only"], "only one segment"),
+        "ignores-lost-hours": "lost hours not paid for",
+        "one-segment-only": "only one segment",
     },
     "q5-carbon-current-test": {
-        "kwh-as-mwh": (NEAR_MISSES["q5-carbon-current-test"]["kwh-as-mwh"], "1,000 kWh is 1 MWh"),
-        "no-pue": (NEAR_MISSES["q5-carbon-current-test"]["no-pue"], "PUE left out"),
+        "kwh-as-mwh": "1,000 kWh is 1 MWh",
+        "no-pue": "PUE left out",
         "380-v-single-phase": ({"carbon_t": carbon_ok, "feed_current_a": lambda w, ph, pf=1.0:
                                 w / (380 * pf) if ph == 1 else plain_current(w, ph, pf)}, "380 V used for a single-phase"),
-        "forgot-root-3": (NEAR_MISSES["q5-carbon-current-test"]["forgot-root-3"], "√3 left out"),
-        "root-3-at-220": (NEAR_MISSES["q5-carbon-current-test"]["root-3-at-220"], "√3 used with 220 V"),
-        "pf-multiplied": (NEAR_MISSES["q5-carbon-current-test"]["pf-multiplied"], "multiplied instead of divided"),
+        "forgot-root-3": "√3 left out",
+        "root-3-at-220": "√3 used with 220 V",
+        "pf-multiplied": "multiplied instead of divided",
         "single-phase-formula": ({"carbon_t": carbon_ok, "feed_current_a": lambda w, ph, pf=1.0: w / (220 * pf)},
                                  "single-phase formula"),
     },
     "q6-plan-test": {
-        "reserve-the-peak": (NEAR_MISSES["q6-plan-test"]["reserve-the-peak"], "more than 3 % cheaper"),
-        "reserve-none": (NEAR_MISSES["q6-plan-test"]["reserve-none"], "more than 3 % cheaper"),
-        "cost-without-on-demand": (NEAR_MISSES["q6-plan-test"]["cost-without-on-demand"], "is not the monthly cost"),
-        "half-an-instance": (NEAR_MISSES["q6-plan-test"]["half-an-instance"], "whole number"),
-        "tuple-not-dict": (NEAR_MISSES["q6-plan-test"]["tuple-not-dict"], "return a dict"),
+        "reserve-the-peak": "more than 3 % cheaper",
+        "reserve-none": "more than 3 % cheaper",
+        "cost-without-on-demand": "is not the monthly cost",
+        "half-an-instance": "whole number",
+        "tuple-not-dict": "return a dict",
     },
 }
 
