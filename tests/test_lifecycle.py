@@ -37,9 +37,10 @@ def fabricate(course: Path, aid: str, every_kind: bool) -> dict[str, set[str] | 
     right, released = solutions(course, aid), stubs(course, aid)
     first = min(right, key=lambda g: int(question(g)[1:]))
     q1 = {g for g in tests if question(g) == question(first)}
-    kinds = {"s1-correct": (right, tests)}
+    # every module: its solution scores full marks and its untouched release zero
+    kinds = {"s1-correct": (right, tests), "s0-unsolved": ({}, set())}
     if every_kind:
-        kinds |= {"s0-unsolved": ({}, set()), "s2-partial": ({first: right[first]}, q1),
+        kinds |= {"s2-partial": ({first: right[first]}, q1),
                   "s3-wrong": ({g: s.replace(STUB, "return None") for g, s in released.items()}, set()),
                   "s4-raising": ({g: s.replace(STUB, "raise ValueError('a bug')")
                                   for g, s in released.items()}, set()),
@@ -69,9 +70,9 @@ def course(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("aid", MODULES)
 def test_grade_fabricated_submissions(course, aid):
-    """Every module: its solution, with exact points per question, through the whole engine
-    (observe-only test cells, its reference run, judging, nbgrader). The pilots also: unsolved
-    (the release as fetched), partial, wrong, raising, looping past the cell limit, corrupt
+    """Every module: its solution and its untouched release (as fetched), with exact points per
+    question, through the whole engine (observe-only test cells, its reference run, judging,
+    nbgrader). The pilots also: partial, wrong, raising, looping past the cell limit, corrupt
     JSON and a missing notebook."""
     # The short cell limit is what makes the pilots' looping submission quick to stop; other
     # modules keep a roomy one, so a slow import on a loaded machine is not a failure.
