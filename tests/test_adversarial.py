@@ -204,6 +204,18 @@ class Batch:
     sleepers: list[int]
     received: list[bytes] = field(default_factory=list)
 
+    def outputs_of(self, student: str) -> str:
+        """The answer cells' outputs of ``student``'s autograded notebook, for a failure message."""
+        path = self.course / "autograded" / student / self.aid / f"{self.aid}.ipynb"
+        if not path.is_file():
+            return f"no autograded notebook at {path}"
+        lines = []
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if meta.get("solution"):
+                lines.append(f"{meta.get('grade_id')}: {json.dumps(cell.get('outputs', []))[:600]}")
+        return "\n".join(lines)
+
     def probes(self, student: str) -> dict:
         """The facts the student's kernel printed (ACADEMY-PROBE lines) in its answer cells."""
         path = self.course / "autograded" / student / self.aid / f"{self.aid}.ipynb"
@@ -341,7 +353,8 @@ def test_attack_saw_nothing_from_inside(batches, attack: Attack):
     """What the attack itself printed from inside its kernel: every trick failed there."""
     facts = batches(attack.aid).probes(attack.name)
     for key, want in attack.probe.items():
-        assert key in facts, f"{attack.name} printed no {key!r}: {facts}"
+        assert key in facts, (f"{attack.name} printed no {key!r}: {facts}\n"
+                              + batches(attack.aid).outputs_of(attack.name))
         if isinstance(want, dict):
             for sub, value in want.items():
                 got = facts[key].get(sub)
