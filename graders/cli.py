@@ -64,25 +64,40 @@ def cmd_release(args) -> int:
 
 
 def cmd_check(args) -> int:
+    from .language import of_path, using
+
+    with using(of_path(args.notebook)):  # the table in the notebook's language
+        return _check(args)
+
+
+def _status_word(status: str) -> str:
+    from .language import t
+
+    return {"passed": t("passed"), "failed": t("failed"), "manual": t("manual")}.get(status, status)
+
+
+def _check(args) -> int:
+    from .language import t
     from .selfcheck import check
 
-    with Progress(TextColumn("running"), BarColumn(), MofNCompleteColumn(), console=err,
+    with Progress(TextColumn(t("running")), BarColumn(), MofNCompleteColumn(), console=err,
                   transient=True) as bar:
         job = bar.add_task("cells", total=None)
         results = check(args.notebook, cell_seconds=args.timeout, kernel_name=args.kernel,
                         on_cell=lambda i, n: bar.update(job, completed=i, total=n))
-    table = Table(title=f"Self-check: {args.notebook}")
-    for column in ("question", "points", "result", "what to do"):
+    table = Table(title=t("Self-check: {notebook}", notebook=args.notebook))
+    for column in (t("question"), t("points"), t("result"), t("what to do")):
         table.add_column(column, overflow="fold")
     for r in results:
         colour = {"passed": "green", "failed": "red"}.get(r.status, "yellow")
-        advice = f"{r.message}. Hint: {r.hint}" if r.hint else r.message
-        table.add_row(r.grade_id, f"{r.earned:g} / {r.points:g}", f"[{colour}]{r.status}[/]", advice)
+        advice = t("{message}. Hint: {hint}", message=r.message, hint=r.hint) if r.hint else r.message
+        table.add_row(r.grade_id, f"{r.earned:g} / {r.points:g}", f"[{colour}]{_status_word(r.status)}[/]", advice)
     out.print(table)
     auto = [r for r in results if r.status != "manual"]
     earned, possible = sum(r.earned for r in auto), sum(r.points for r in auto)
     passed = sum(r.status == "passed" for r in auto)
-    out.print(f"score: {earned:g} / {possible:g} ({passed} of {len(auto)} checks passed)")
+    out.print(t("score: {earned} / {possible} ({passed} of {checks} checks passed)",
+                earned=f"{earned:g}", possible=f"{possible:g}", passed=passed, checks=len(auto)))
     return 0 if passed == len(auto) else 1
 
 
@@ -141,6 +156,24 @@ def cmd_status(args) -> int:
     return 0 if all(r.release == "in sync" for r in rows) else 1
 
 
+def cmd_translate(args) -> int:
+    from .editions import translation_status
+
+    rows = translation_status(find_root(args.root), args.ids or None, args.lang, args.update)
+    table = Table(title=f"Translations into {args.lang}")
+    for column in ("module", "translated", "missing", "stale", "obsolete", "to do"):
+        table.add_column(column, overflow="fold")
+    for st in rows:
+        todo = sorted({u.context for u in st.missing + st.stale})
+        table.add_row(st.aid, str(len(st.translated)), str(len(st.missing)), str(len(st.stale)),
+                      str(len(st.obsolete)), ", ".join(todo[:8]) + (" …" if len(todo) > 8 else ""))
+    out.print(table)
+    if not rows:
+        out.print(f"no module has a translation into {args.lang} yet: "
+                  f"`academy translate ID --update` starts one")
+    return 0 if all(st.complete for st in rows) else 1
+
+
 def cmd_hub(args) -> int:
     from .hub import demo
 
@@ -163,9 +196,17 @@ def cmd_roster(args) -> int:
     return 0
 
 
-def cmd_export_lms(args) -> int:
+def cmd_export(args) -> int:
+    if args.target == "class":
+        from .engine.export import class_csv
+
+        path = class_csv(find_root(args.root), args.id, args.out)
+        out.print(f"grades of {args.id} in every edition, one row per student: {path}")
+        return 0
     from .lms import export_lms
 
+    if not args.format:
+        raise AcademyError("`academy export lms` needs --format canvas or --format moodle")
     path = export_lms(find_root(args.root), args.id, args.format, args.out)
     out.print(f"{args.format} grades for {args.id}: {path}")
     return 0
@@ -219,6 +260,16 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--unsafe-no-sandbox", action="store_true", help="run student code "
                    "without bubblewrap isolation (only for notebooks you trust)")
 
+    s = with_root(add("translate", cmd_translate, "How complete each module's translation is "
+                      "(i18n/LANG/ID.po): units translated, missing, and stale because their "
+                      "English changed. Exits 1 if any is incomplete."))
+    s.add_argument("ids", nargs="*", metavar="ID", help="modules (default: every module with "
+                   "a translation file)")
+    s.add_argument("--lang", default="ko", help="the language (default ko)")
+    s.add_argument("--update", action="store_true", help="first bring each translation file "
+                   "up to date with its English: new units added, changed ones marked fuzzy "
+                   "with the old translation kept; a module without a file gets one")
+
     with_root(add("status", cmd_status, "Courses, assignments, points, and release sync. "
                   "Exits 1 if release/ is out of date."))
 
@@ -235,12 +286,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("action", choices=["import"], help="what to do with the roster")
     s.add_argument("file", type=Path, help="the roster CSV")
 
-    s = with_root(add("export", cmd_export_lms, "Export one assignment's grades per question "
-                      "as a CSV that Canvas or Moodle imports."))
-    s.add_argument("target", choices=["lms"], help="what to export")
-    s.add_argument("id", help="assignment id")
-    s.add_argument("--format", required=True, choices=["canvas", "moodle"], help="the LMS")
-    s.add_argument("--out", type=Path, help="where to write (default: exports/ID-FORMAT.csv)")
+    s = with_root(add("export", cmd_export, "Export one assignment's grades per question: "
+                      "`lms` as a CSV that Canvas or Moodle imports; `class` as one CSV of a "
+                      "class working in several editions (English, Korean) of a module."))
+    s.add_argument("target", choices=["lms", "class"], help="what to export")
+    s.add_argument("id", help="assignment id (for `class`: the English module's)")
+    s.add_argument("--format", choices=["canvas", "moodle"], help="the LMS (for `lms`)")
+    s.add_argument("--out", type=Path, help="where to write (default: exports/ID-FORMAT.csv, "
+                   "or exports/ID-class-grades.csv)")
     return p
 
 

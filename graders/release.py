@@ -1,4 +1,5 @@
-"""`academy release`: make release/<id>/ from source/<id>/ through nbgrader.
+"""`academy release`: make release/<id>/ from source/<id>/ through nbgrader, after generating
+the translated editions' source folders (graders/editions.py).
 
 nbgrader writes into a scratch course directory; release/<id>/ is then replaced in one rename,
 so an interrupted release never leaves a half-written folder. ``--check`` makes the same
@@ -53,13 +54,20 @@ def release(root: Path, ids: list[str] | None = None, check: bool = False,
             progress=lambda aid: None) -> list[str]:
     """Release ``ids`` (default: all of source/). With ``check`` nothing is written and the
     out-of-date paths under release/ are returned; otherwise the released ids are."""
+    from .editions import editions, sync
+
     root = Path(root).resolve()
     known = source_ids(root)
     for aid in ids or []:
         if aid not in known:
             raise AcademyError(f"unknown assignment {aid!r}: no folder source/{aid}")
-    stale: list[str] = []
+    # A module's translated editions are generated from it first, and released with it.
+    ids = ids and sorted({*ids, *(e.id for e in editions(root) if e.aid in ids)})
+    stale: list[str] = sync(root, check=check, only=ids or None)
+    known = source_ids(root)
     for aid in ids or known:
+        if check and not (root / "source" / aid).is_dir():
+            continue  # an edition not generated yet: reported by sync above
         progress(aid)
         with tempfile.TemporaryDirectory(prefix="academy-release-") as tmp:
             made = _generate(root, aid, Path(tmp))

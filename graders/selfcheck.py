@@ -18,6 +18,7 @@ from nbclient.exceptions import DeadKernelError
 
 from .errors import AcademyError
 from .instances import STUDENT_ENV
+from .language import LANGUAGE_ENV, LANGUAGES, of_notebook, t
 from .notebooks import is_test_cell, nbgrader_meta, read
 
 DEFAULT_CELL_SECONDS = 60
@@ -34,18 +35,26 @@ class Outcome:
 
 
 def _explain(error: dict) -> tuple[str, str]:
-    """(message, hint) for a failed test cell, from its error output."""
+    """(message, hint) for a failed test cell, from its error output (a check's failure in
+    any language: it is split on the hint label that :func:`failure_text` wrote)."""
+    from .checks.verdict import hint_label  # the checks' one spelling of the label
+
     name, value = error.get("ename", ""), error.get("evalue", "")
-    if name in ("CheckFailed", "AssertionError") and "\nHint: " in value:
-        message, hint = value.split("\nHint: ", 1)
-        return message.rstrip("."), hint
+    if name in ("CheckFailed", "AssertionError"):
+        for label in dict.fromkeys(hint_label(lang) for lang in LANGUAGES):
+            if f"\n{label} " in value:
+                message, hint = value.split(f"\n{label} ", 1)
+                return message.rstrip("."), hint
     if name == "NotImplementedError":
-        return "not answered yet", "replace `raise NotImplementedError()` with your code and run it"
+        return t("not answered yet"), t("replace `raise NotImplementedError()` with your code and run it")
     if name == "CellTimeoutError":
-        return "took longer than the time limit", "look for a loop that never ends"
+        return t("took longer than the time limit"), t("look for a loop that never ends")
+    if name == "NotRun":
+        return t("the cell did not run"), t("run the cells above it and fix the first error")
     if name in ("AssertionError",):
-        return value or "a check failed", "read the test cell to see what it tests"
-    return f"the test raised {name}: {value}"[:300], "run the cells above it and fix the first error"
+        return value or t("a check failed"), t("read the test cell to see what it tests")
+    return (t("the test raised {error}: {detail}", error=name, detail=value)[:300],
+            t("run the cells above it and fix the first error"))
 
 
 def outcomes(nb) -> list[Outcome]:
@@ -59,7 +68,7 @@ def outcomes(nb) -> list[Outcome]:
         points = float(meta.get("points", 0))
         if not is_test_cell(cell):
             out.append(Outcome(meta["grade_id"], points, 0.0, "manual",
-                               "graded by your instructor"))
+                               t("graded by your instructor")))
             continue
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
         if cell.get("execution_count") is None and not errors:
@@ -85,6 +94,7 @@ def run_notebook(path: Path | str, *, cell_seconds: int = DEFAULT_CELL_SECONDS,
                             resources={"metadata": {"path": str(path.parent.resolve())}},
                             on_cell_executed=lambda cell, cell_index, **_: on_cell(cell_index + 1, total))
     env = {k: v for k, v in os.environ.items() if k != STUDENT_ENV}  # the public variant
+    env.setdefault(LANGUAGE_ENV, of_notebook(nb))  # the checks speak the notebook's language
     try:
         # The kernel's own start-up chatter on stderr is not the learner's concern.
         client.execute(env=env, stderr=subprocess.DEVNULL)

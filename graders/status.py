@@ -28,8 +28,12 @@ def status(root: Path | str) -> list[Row]:
         for aid in course.assignments:
             a = catalog.assignments[aid]
             qs = [q for nb in notebooks_in(root / "source" / aid) for q in questions(read(nb))]
-            stale = release(root, [aid], check=True)
-            rows.append(Row(course.id, aid, a.title.en, a.estimated_minutes, len(qs),
-                            sum(q.points for q in qs),
-                            "in sync" if not stale else "out of date: " + ", ".join(stale)))
+            stale = release(root, [aid], check=True)  # the module and its editions
+            ids = [(aid, a.title.en)] + [(f"{aid}-{lang}", getattr(a.title, lang))
+                                         for lang, offered in course.editions.items() if aid in offered]
+            for edition, title in ids:
+                own = [p for p in stale if p.split("/")[1] == edition]
+                rows.append(Row(course.id, edition, title, a.estimated_minutes, len(qs),
+                                sum(q.points for q in qs),
+                                "in sync" if not own else "out of date: " + ", ".join(own)))
     return rows

@@ -12,7 +12,7 @@ from pathlib import Path
 from graders.notebooks import nbgrader_meta, read
 
 STUB = "raise NotImplementedError()"
-COURSE_FILES = ["nbgrader_config.py", "courses", "assignments", "source", "release"]
+COURSE_FILES = ["nbgrader_config.py", "courses", "assignments", "i18n", "source", "release"]
 
 
 @functools.cache

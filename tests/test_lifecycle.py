@@ -2,6 +2,7 @@
 submissions, `academy grade`, then exact points per question per student in the CSV."""
 import csv
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from graders.editions import split
 from graders.notebooks import nbgrader_meta, read
 
 from conftest import PILOTS, ROOT
@@ -76,15 +78,16 @@ def test_grade_fabricated_submissions(course, aid):
     JSON and a missing notebook."""
     # The short cell limit is what makes the pilots' looping submission quick to stop; other
     # modules keep a roomy one, so a slow import on a loaded machine is not a failure.
-    set_limits(course, aid, CELL_SECONDS if aid in PILOTS else 60, 120)
-    expected = fabricate(course, aid, every_kind=aid in PILOTS)
+    pilot = split(aid)[0] in PILOTS  # a pilot's Korean edition gets the pilot's every kind
+    set_limits(course, split(aid)[0], CELL_SECONDS if pilot else 60, 120)
+    expected = fabricate(course, aid, every_kind=pilot)
     # Not graded (None), or graded but stopped at the cell limit: both need an instructor.
     flagged = [s for s, passed in expected.items() if passed is None or s == "s5-looping"]
 
     # One hidden variant outside the pilots: a single reference run per module keeps the
     # suite short; the pilots keep per-student variants (and test_answers_* cover every one).
-    env = os.environ | ({} if aid in PILOTS else {"ACADEMY_VARIANTS": "1"})
-    workers = "2" if aid in PILOTS else "1"  # the suite's own processes already fill the cores
+    env = os.environ | ({} if pilot else {"ACADEMY_VARIANTS": "1"})
+    workers = "2" if pilot else "1"  # the suite's own processes already fill the cores
     result = subprocess.run([ACADEMY, "grade", aid, "--workers", workers], cwd=course,
                             capture_output=True, text=True, timeout=900, env=env)
     assert result.returncode == (1 if flagged else 0), result.stdout + result.stderr
@@ -140,3 +143,42 @@ def test_self_check_exit_codes(course):
                             timeout=300)
     assert result.returncode == 0, result.stdout
     assert "checks passed" in result.stdout and "failed" not in result.stdout
+
+
+def test_a_class_in_both_editions(course):
+    """One class, two editions of dc01-power: each graded as its own assignment, then one CSV
+    per student under the module's question columns. A student who moved from the English
+    to the Korean edition keeps the later (Korean) submission's grades."""
+    aid, ko = "dc01-power", "dc01-power-ko"
+    set_limits(course, aid, 60, 120)
+    right = solutions(course, aid)
+    first = min(right, key=lambda g: int(question(g)[1:]))
+    submit(course, aid, "en-full", right)
+    submit(course, ko, "ko-partial", {first: right[first]})
+    submit(course, aid, "mover", {first: right[first]})
+    submit(course, ko, "mover", right)
+    for student, edition, when in (("mover", aid, "2027-03-05 10:00:00.000000 UTC"),
+                                   ("mover", ko, "2027-03-09 10:00:00.000000 UTC")):
+        (course / "submitted" / student / edition / "timestamp.txt").write_text(when)
+    env = os.environ | {"ACADEMY_VARIANTS": "1"}
+    for edition in (aid, ko):
+        result = subprocess.run([ACADEMY, "grade", edition, "--workers", "1"], cwd=course,
+                                capture_output=True, text=True, timeout=900, env=env)
+        assert result.returncode == 0, result.stdout + result.stderr
+    result = subprocess.run([ACADEMY, "export", "class", aid], cwd=course, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    with open(course / "exports" / f"{aid}-class-grades.csv", newline="", encoding="utf-8") as fh:
+        rows = {r["student_id"]: r for r in csv.DictReader(fh)}
+    points = points_of(course, aid)
+    full = sum(points.values())
+    q1 = sum(p for g, p in points.items() if question(g) == question(first))
+    assert {s: (r["edition"], float(r["total"])) for s, r in rows.items()} == {
+        "en-full": (aid, full), "ko-partial": (ko, q1), "mover": (ko, full)}
+    assert all(float(r["max_total"]) == full for r in rows.values())
+    assert f"also submitted {aid}" in rows["mover"]["status"]
+    for gid, most in points.items():
+        assert float(rows["ko-partial"][f"{aid}:{gid}"]) == (most if question(gid) == question(first) else 0.0)
+    # the Korean edition's feedback is in Korean: its hints and the labels around them
+    feedback = (course / "feedback" / "ko-partial" / ko / f"{ko}.html").read_text(encoding="utf-8")
+    assert re.search(r"[\uac00-\ud7a3]", feedback) and "Hint:" not in feedback

@@ -7,6 +7,7 @@ import re
 import pytest
 import yaml
 
+from graders.editions import split
 from graders.notebooks import nbgrader_meta, read
 from graders.selfcheck import outcomes, run_notebook
 
@@ -45,10 +46,11 @@ def test_source_follows_the_style(path):
 
 @pytest.mark.parametrize("path", SOURCES, ids=IDS)
 def test_header_matches_manifest(path):
-    manifest = yaml.safe_load((ROOT / "assignments" / f"{path.parent.name}.yaml").read_text("utf-8"))
+    module, lang = split(path.parent.name)  # a translated edition has its module's manifest
+    manifest = yaml.safe_load((ROOT / "assignments" / f"{module}.yaml").read_text("utf-8"))
     header = read(path).cells[0].source
-    for fact in (manifest["title"]["en"], manifest["title"]["ko"],
-                 f"{manifest['estimated_minutes']} minutes"):
+    minutes = {"en": "{} minutes", "ko": "{}분"}[lang].format(manifest["estimated_minutes"])
+    for fact in (manifest["title"]["en"], manifest["title"]["ko"], minutes):
         assert fact in header
 
 

@@ -133,4 +133,5 @@ def test_nbgitpuller_links_open_each_release_notebook(course):
     assert query["repo"] == ["https://git.example.edu/x/academy-release.git"]
     assert query["urlpath"] == [f"tree/academy-release/{AID}/{AID}.ipynb"]
     links = course_links(course, "https://hub.example.edu", "https://git.example.edu/r")
-    assert list(links["quantum-embark"])[0] == AID and len(links["datacenter-academy"]) == 10
+    assert list(links["quantum-embark"])[:2] == [AID, f"{AID}-ko"]  # a module, then its Korean edition
+    assert len(links["datacenter-academy"]) == 11

@@ -27,6 +27,13 @@ class Catalog:
     assignments: dict[str, Assignment]
 
     def assignment(self, aid: str) -> Assignment:
+        """The manifest of ``aid``; a translated edition ("dc01-power-ko") has its module's."""
+        from ..editions import split
+
+        base, lang = split(aid)
+        if aid not in self.assignments and lang != "en" and base in self.assignments \
+                and (self.root / "source" / aid).is_dir():
+            return self.assignments[base].model_copy(update={"id": aid})
         if aid not in self.assignments:
             known = ", ".join(sorted(self.assignments)) or "none"
             raise AcademyError(f"unknown assignment {aid!r} (known: {known})")
@@ -81,6 +88,12 @@ def _cross_checks(root: Path, courses: dict, assignments: dict, problems: list[s
                 problems.append(f"{rel}: assignments: unknown assignment {aid!r}")
         if len(set(c.assignments)) != len(c.assignments):
             problems.append(f"{rel}: assignments: an assignment is listed twice")
+        for lang, ids in c.editions.items():
+            for aid in ids:
+                if aid not in c.assignments:
+                    problems.append(f"{rel}: editions.{lang}: {aid!r} is not one of the course's assignments")
+                elif not (root / "i18n" / lang / f"{aid}.po").is_file():
+                    problems.append(f"{rel}: editions.{lang}: {aid!r} has no translation file i18n/{lang}/{aid}.po")
         scheduled = [s.assignment for s in c.schedule]
         if sorted(scheduled) != sorted(c.assignments):
             problems.append(f"{rel}: schedule: must give dates for each listed assignment exactly once")

@@ -66,4 +66,7 @@ class Course(Strict):
     language: Literal["en", "ko"]
     city: str = Field(min_length=1)
     assignments: list[str] = Field(min_length=1)
+    # Translated editions offered, by language: {"ko": ["dc01-power"]} means the course also
+    # runs dc01-power-ko (generated from i18n/ko/dc01-power.po), with the same grades.
+    editions: dict[Literal["ko"], list[str]] = {}
     schedule: list[Slot]

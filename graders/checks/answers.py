@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..language import t
 from .verdict import Check, Verdict, bad, describe
 from .numeric import _within
 
@@ -59,17 +60,31 @@ def _canon(x: Any) -> str:
 
 
 def _kind(x: Any) -> str:
+    """The kind of a plain value, as a name: "bool", "number", "str", "list", "dict", "None"."""
     if isinstance(x, bool):
-        return "a bool"
+        return "bool"
     if isinstance(x, (int, float)):
-        return "a number"
+        return "number"
     if isinstance(x, str):
-        return "a str"
+        return "str"
     if isinstance(x, list):
-        return "a list"
+        return "list"
     if isinstance(x, dict):
-        return "a dict"
+        return "dict"
     return "None"
+
+
+def _a(kind: str) -> str:
+    """A value of ``kind`` ("a number"), in the current language."""
+    return {"bool": lambda: t("a bool"), "number": lambda: t("a number"), "str": lambda: t("a str"),
+            "list": lambda: t("a list"), "dict": lambda: t("a dict"), "None": lambda: "None"}[kind]()
+
+
+def _particular(kind: str) -> str:
+    """One particular value of ``kind`` ("a particular number"), in the current language."""
+    return {"bool": lambda: t("a particular bool"), "number": lambda: t("a particular number"),
+            "str": lambda: t("a particular str"), "list": lambda: t("a particular list"),
+            "dict": lambda: t("a particular dict"), "None": lambda: "None"}[kind]()
 
 
 def observe(x: Any) -> dict:
@@ -94,16 +109,15 @@ def _given(value: Any) -> str:
 def judge_equal(observed: dict, reference: dict, spec: dict) -> Verdict:
     ref = reference["value"]
     if "bad" in observed:
-        return Verdict.fail(_kind(ref), observed["bad"])
+        return Verdict.fail(_a(_kind(ref)), observed["bad"])
     got = observed["value"]
     if spec.get("ignore_case") and isinstance(got, str) and isinstance(ref, str):
         got, ref = got.strip().casefold(), ref.strip().casefold()
     if _same(got, ref):
         return Verdict.ok()
     if _kind(got) != _kind(ref):
-        return Verdict.fail(_kind(ref), _given(observed["value"]))
-    return Verdict.fail(f"a particular {_kind(ref)[2:]}", _given(observed["value"]),
-                        "not the right one")
+        return Verdict.fail(_a(_kind(ref)), _given(observed["value"]))
+    return Verdict.fail(_particular(_kind(ref)), _given(observed["value"]), t("not the right one"))
 
 
 EQUAL = Check("equal", observe, judge_equal)
@@ -129,28 +143,29 @@ def observe_collection(x: Any) -> dict:
 
 def judge_set(observed: dict, reference: dict, spec: dict) -> Verdict:
     if "bad" in observed:
-        return Verdict.fail("a collection (list, tuple or set)", observed["bad"])
+        return Verdict.fail(t("a collection (list, tuple or set)"), observed["bad"])
     got = {_canon(v) for v in observed["items"]}
     want = {_canon(v) for v in reference["items"]}
     if got == want:
         return Verdict.ok()
     missing, extra = len(want - got), len(got - want)
-    parts = [f"{n} {word}" for n, word in ((missing, "missing"), (extra, "not expected")) if n]
-    return Verdict.fail("a particular collection (order does not matter)",
-                        f"{len(got)} distinct item(s)", ", ".join(parts))
+    parts = ([t("{count} missing", count=missing)] if missing else []) + (
+        [t("{count} not expected", count=extra)] if extra else [])
+    return Verdict.fail(t("a particular collection (order does not matter)"),
+                        t("{count} distinct item(s)", count=len(got)), ", ".join(parts))
 
 
 def judge_sequence(observed: dict, reference: dict, spec: dict) -> Verdict:
     if "bad" in observed:
-        return Verdict.fail("a sequence (list or tuple)", observed["bad"])
+        return Verdict.fail(t("a sequence (list or tuple)"), observed["bad"])
     got, want = observed["items"], reference["items"]
-    expectation = f"a sequence of {len(want)} item(s) in a particular order"
+    expectation = t("a sequence of {count} item(s) in a particular order", count=len(want))
     if len(got) != len(want):
-        return Verdict.fail(expectation, f"{len(got)} item(s)")
+        return Verdict.fail(expectation, t("{count} item(s)", count=len(got)))
     for i, (a, b) in enumerate(zip(got, want)):
         if not _same(a, b):
-            return Verdict.fail(expectation, f"{_given(a)} at position {i}",
-                                "the first item that differs, counting from 0")
+            return Verdict.fail(expectation, t("{given} at position {position}", given=_given(a), position=i),
+                                t("the first item that differs, counting from 0"))
     return Verdict.ok()
 
 
@@ -183,7 +198,7 @@ def observe_table(x: Any) -> dict:
         return bad(x)
     rows = list(x)
     if not all(isinstance(r, Mapping) for r in rows):
-        return {"bad": "rows that are not all dicts (mappings of column to value)"}
+        return {"bad": t("rows that are not all dicts (mappings of column to value)")}
     try:
         return {"rows": [plain(r) for r in rows]}
     except NotPlain:
@@ -201,30 +216,38 @@ def _cell_matches(a: Any, b: Any, spec: dict) -> bool:
 def judge_table(observed: dict, reference: dict, spec: dict) -> Verdict:
     want = reference["rows"]
     columns = sorted(want[0]) if want else []
-    expectation = f"a table of {len(want)} row(s) with columns {columns}"
+    expectation = t("a table of {count} row(s) with columns {columns}", count=len(want), columns=str(columns))
     if "bad" in observed:
         return Verdict.fail(expectation, observed["bad"])
     got = observed["rows"]
     for i, row in enumerate(got):
         if sorted(row) != columns:
-            return Verdict.fail(expectation, f"row {i} with columns {sorted(row)}")
+            return Verdict.fail(expectation, t("row {row} with columns {columns}", row=i,
+                                               columns=str(sorted(row))))
     if len(got) != len(want):
-        return Verdict.fail(expectation, f"{len(got)} row(s)")
+        return Verdict.fail(expectation, t("{count} row(s)", count=len(got)))
     key = spec.get("key")
     if key:
         by_key = {_canon(r[key]): r for r in got}
         if len(by_key) != len(got):
-            return Verdict.fail(expectation, f"repeated values in the key column {key!r}")
-        pairs = [(f"the row with {key} = {r[key]!r}", by_key.get(_canon(r[key])), r) for r in want]
+            return Verdict.fail(expectation, t("repeated values in the key column {key}", key=repr(key)))
+        pairs = [(i, by_key.get(_canon(r[key])), r) for i, r in enumerate(want)]
     else:
-        pairs = [(f"row {i}", g, w) for i, (g, w) in enumerate(zip(got, want))]
-    for label, g, w in pairs:
+        pairs = [(i, g, w) for i, (g, w) in enumerate(zip(got, want))]
+
+    def label(i: int, w: dict) -> str:
+        if key:
+            return t("the row with {key} = {value}", key=key, value=repr(w[key]))
+        return t("row {row}", row=i)
+
+    for i, g, w in pairs:
         if g is None:  # only with a key: rows in order always pair up
-            return Verdict.fail(expectation, f"no row with {key} = {w[key]!r}")
+            return Verdict.fail(expectation, t("no row with {key} = {value}", key=key, value=repr(w[key])))
         for col in columns:
             if not _cell_matches(g[col], w[col], spec):
-                return Verdict.fail(expectation, f"{_given(g[col])} in {label}, column {col!r}",
-                                    "the first cell that is wrong")
+                return Verdict.fail(expectation, t("{given} in {row}, column {column}", given=_given(g[col]),
+                                                   row=label(i, w), column=repr(col)),
+                                    t("the first cell that is wrong"))
     return Verdict.ok()
 
 
@@ -245,20 +268,26 @@ def table(actual: Any, expected: Any, *, hint: str, key: str | None = None, rel:
 
 # --- validity ----------------------------------------------------------------------------
 
+DEFAULT_EXPECTATION = "a valid answer"  # translated where it is shown (the author's own is theirs)
+
+
 def judge_valid(observed: dict, reference: Any, spec: dict) -> Verdict:
-    expectation = spec.get("expectation", "a valid answer")
+    expectation = spec.get("expectation", DEFAULT_EXPECTATION)
+    if expectation == DEFAULT_EXPECTATION:
+        expectation = t("a valid answer")
     if "bad" in observed:
         return Verdict.fail(expectation, observed["bad"])
     try:
         result = spec["predicate"](observed["value"])
     except Exception as exc:  # the answer broke the predicate: it is not valid
         return Verdict.fail(expectation, _given(observed["value"]),
-                            f"could not be checked: {type(exc).__name__}")
-    problems = [] if result is True else (["it breaks a rule of the task"] if result is False
+                            t("could not be checked: {error}", error=type(exc).__name__))
+    problems = [] if result is True else ([t("it breaks a rule of the task")] if result is False
                                           else [str(p) for p in result])
     if not problems:
         return Verdict.ok()
-    shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
+    shown = "; ".join(problems[:3]) + (t("; and {count} more", count=len(problems) - 3)
+                                       if len(problems) > 3 else "")
     return Verdict.fail(expectation, _given(observed["value"]), shown)
 
 
@@ -266,7 +295,7 @@ VALID = Check("valid", observe, judge_valid, observe_reference=lambda _: None)
 
 
 def valid(actual: Any, predicate: Callable[[Any], bool | Iterable[str]], *, hint: str,
-          expectation: str = "a valid answer", what: str = "your answer") -> None:
+          expectation: str = DEFAULT_EXPECTATION, what: str = "your answer") -> None:
     """Pass when ``predicate(plain(actual))`` returns True or an empty list of problems.
 
     Use it where many answers are right: the predicate states the rules (and any quality

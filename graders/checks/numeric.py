@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ..language import t
 from .verdict import Check, Verdict, bad, describe
 
 
@@ -48,14 +49,26 @@ def observe(x: Any) -> dict:
 
 
 def _tolerance_text(spec: dict) -> str:
+    """The tolerance as words ("1% or ±0.5 kW"); empty when there is none (exact)."""
     unit = f" {spec['unit']}" if spec.get("unit") else ""
     parts = []
     rel = spec.get("rel")
     if rel:
-        parts.append(f"{rel * 100:g}%" if rel >= 1e-5 else f"rounding error ({rel:g} of its size)")
+        parts.append(f"{rel * 100:g}%" if rel >= 1e-5
+                     else t("rounding error ({fraction} of its size)", fraction=f"{rel:g}"))
     if spec.get("abs"):
         parts.append(f"±{spec['abs']:g}{unit}")
-    return " or ".join(parts) if parts else "exactly"
+    if len(parts) == 2:
+        return t("{relative} or {absolute}", relative=parts[0], absolute=parts[1])
+    return parts[0] if parts else ""
+
+
+def _near(kind: str, spec: dict) -> str:
+    """``kind`` within the tolerance of the correct value."""
+    tolerance = _tolerance_text(spec)
+    if not tolerance:
+        return t("{kind} within exactly of the correct value", kind=kind)
+    return t("{kind} within {tolerance} of the correct value", kind=kind, tolerance=tolerance)
 
 
 def _within(a: float, r: float, spec: dict) -> bool:
@@ -65,16 +78,20 @@ def _within(a: float, r: float, spec: dict) -> bool:
 
 
 def _judge_mapping(observed: dict, reference: dict, spec: dict) -> Verdict:
-    kind = "a dict of names to numbers"
+    kind = t("a dict of names to numbers")
     if "mapping" not in observed:
-        return Verdict.fail(kind, observed.get("bad", "an array or a single number"))
+        return Verdict.fail(kind, observed["bad"] if "bad" in observed else t("an array or a single number"))
     got, want = observed["mapping"], reference["mapping"]
     for key in sorted(set(got) | set(want)):
         if not _within(got.get(key, 0.0), want.get(key, 0.0), spec):
-            return Verdict.fail(f"{kind} within {_tolerance_text(spec)} of the correct values "
-                                "(a missing key counts as 0)",
-                                f"{got[key]!r} for key {key!r}" if key in got else f"no key {key!r}",
-                                "the first key that is off")
+            tolerance = _tolerance_text(spec)
+            expectation = (t("{kind} within {tolerance} of the correct values (a missing key counts as 0)",
+                             kind=kind, tolerance=tolerance) if tolerance else
+                           t("{kind} within exactly of the correct values (a missing key counts as 0)",
+                             kind=kind))
+            given = (t("{value} for key {key}", value=repr(got[key]), key=repr(key)) if key in got
+                     else t("no key {key}", key=repr(key)))
+            return Verdict.fail(expectation, given, t("the first key that is off"))
     return Verdict.ok()
 
 
@@ -83,31 +100,32 @@ def judge(observed: dict, reference: dict, spec: dict) -> Verdict:
         return _judge_mapping(observed, reference, spec)
     unit = f" {spec['unit']}" if spec.get("unit") else ""
     scalar = "value" in reference
-    kind = f"a number{' in ' + spec['unit'] if unit else ''}" if scalar else (
-        f"an array of numbers with shape {tuple(reference['shape'])}")
-    expectation = f"{kind} within {_tolerance_text(spec)} of the correct value"
+    if scalar:
+        kind = t("a number in {unit}", unit=spec["unit"]) if unit else t("a number")
+    else:
+        kind = t("an array of numbers with shape {shape}", shape=str(tuple(reference["shape"])))
     if "bad" in observed or "mapping" in observed:
-        return Verdict.fail(kind, observed.get("bad", "a dict"))
+        return Verdict.fail(kind, observed["bad"] if "bad" in observed else t("a dict"))
     if scalar:
         if "value" not in observed:
-            return Verdict.fail(kind, f"an array with shape {tuple(observed['shape'])}")
+            return Verdict.fail(kind, t("an array with shape {shape}", shape=str(tuple(observed["shape"]))))
         a = observed["value"]
         if not math.isfinite(a):
             return Verdict.fail(kind, f"{a}{unit}")
         if _within(a, reference["value"], spec):
             return Verdict.ok()
-        return Verdict.fail(expectation, f"{a!r}{unit}", "outside that tolerance")
+        return Verdict.fail(_near(kind, spec), f"{a!r}{unit}", t("outside that tolerance"))
     if observed.get("shape") != reference["shape"]:
-        given = (f"a single number {observed['value']:.6g}" if "value" in observed
-                 else f"an array with shape {tuple(observed['shape'])}")
+        given = (t("a single number {value}", value=f"{observed['value']:.6g}") if "value" in observed
+                 else t("an array with shape {shape}", shape=str(tuple(observed["shape"]))))
         return Verdict.fail(kind, given)
     wrong = [i for i, (a, r) in enumerate(zip(observed["values"], reference["values"]))
              if not _within(a, r, spec)]
     if not wrong:
         return Verdict.ok()
     index = tuple(int(i) for i in np.unravel_index(wrong[0], reference["shape"]))
-    return Verdict.fail(expectation, f"{len(wrong)} element(s) outside it",
-                        f"the first at index {index if len(index) > 1 else index[0]}")
+    return Verdict.fail(_near(kind, spec), t("{count} element(s) outside it", count=len(wrong)),
+                        t("the first at index {index}", index=str(index if len(index) > 1 else index[0])))
 
 
 CLOSE = Check("close", observe, judge)

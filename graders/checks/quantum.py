@@ -14,10 +14,11 @@ import base64
 import io
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
+from ..language import t
 from .verdict import Check, Verdict, bad
 
 DEFAULT_ATOL = 1e-6
@@ -33,7 +34,8 @@ def _circuit_qpy(circuit: Any) -> dict:
     from qiskit import qpy
 
     if circuit.parameters:
-        return {"bad": f"a circuit with unassigned parameters {sorted(p.name for p in circuit.parameters)}"}
+        return {"bad": t("a circuit with unassigned parameters {names}",
+                         names=str(sorted(p.name for p in circuit.parameters)))}
     buf = io.BytesIO()
     qpy.dump(circuit, buf)
     return {"qpy": base64.b64encode(buf.getvalue()).decode("ascii")}
@@ -49,7 +51,7 @@ def _unitary_circuit(observed: dict):
     """The observed circuit, or a description of why it has no state or operator."""
     circuit = _load_circuit(observed)
     if circuit.num_clbits or any(i.operation.name in ("measure", "reset") for i in circuit.data):
-        return "a circuit with measurements or resets (remove them: a state or an operator has neither)"
+        return t("a circuit with measurements or resets (remove them: a state or an operator has neither)")
     return circuit
 
 
@@ -105,9 +107,11 @@ def _simulable(observed: dict, qubits: int | None):
     if isinstance(circuit, str):
         return circuit
     if qubits is not None and circuit.num_qubits != qubits:
-        return f"a circuit on {circuit.num_qubits} qubits where the task has {qubits}"
+        return t("a circuit on {qubits} qubits where the task has {task}",
+                 qubits=circuit.num_qubits, task=qubits)
     if len(circuit.data) > MAX_INSTRUCTIONS:
-        return f"a circuit of {len(circuit.data):,} instructions, more than the {MAX_INSTRUCTIONS:,} judged"
+        return t("a circuit of {count} instructions, more than the {most} judged",
+                 count=f"{len(circuit.data):,}", most=f"{MAX_INSTRUCTIONS:,}")
     return circuit
 
 
@@ -120,7 +124,7 @@ def _state(observed: dict, qubits: int | None = None) -> np.ndarray | str:
         circuit = _simulable(observed, qubits)
         return circuit if isinstance(circuit, str) else Statevector(circuit).data
     arr = _array(observed["pairs"], observed["shape"])
-    return arr if arr.ndim == 1 else f"a 2-D array of shape {arr.shape}"
+    return arr if arr.ndim == 1 else t("a 2-D array of shape {shape}", shape=str(arr.shape))
 
 
 def _overlap(a: np.ndarray, b: np.ndarray) -> complex:
@@ -138,21 +142,24 @@ def _equivalent(a: np.ndarray, b: np.ndarray, atol: float, strict: bool) -> bool
     return abs(t - 1) <= atol if strict else 1 - abs(t) <= atol
 
 
-def _equivalence(got: np.ndarray, want: np.ndarray, spec: dict, noun: str, phase_why: str) -> Verdict:
+def _equivalence(got: np.ndarray, want: np.ndarray, spec: dict, noun: str,
+                 phase_why: Callable[[], str]) -> Verdict:
     """The verdict for two states or two operators of the same shape, naming the near misses
-    a learner makes most: a wrong global phase and a reversed qubit order."""
+    a learner makes most: a wrong global phase and a reversed qubit order. ``noun`` is in the
+    current language; ``phase_why`` gives the reason the phase matters, in it too."""
     strict, atol = not spec["up_to_phase"], spec["atol"]
     if _equivalent(got, want, atol, strict):
         return Verdict.ok()
-    expectation = f"the correct {noun}" + (" including its global phase" if strict
-                                           else " (up to a global phase)")
+    expectation = (t("the correct {noun} including its global phase", noun=noun) if strict
+                   else t("the correct {noun} (up to a global phase)", noun=noun))
     if strict and _equivalent(got, want, atol, False):
-        return Verdict.fail(expectation, f"the right {noun} with a different global phase", phase_why)
+        return Verdict.fail(expectation, t("the right {noun} with a different global phase", noun=noun),
+                            phase_why())
     n = _qubits(want.shape[0])
     if n and n > 1 and _equivalent(_reverse_qubits(got), want, atol, strict):
-        return Verdict.fail(expectation, "one that matches only with the qubit order reversed",
-                            "Qiskit's qubit 0 is the rightmost bit")
-    return Verdict.fail(expectation, f"a different {noun}")
+        return Verdict.fail(expectation, t("one that matches only with the qubit order reversed"),
+                            t("Qiskit's qubit 0 is the rightmost bit"))
+    return Verdict.fail(expectation, t("a different {noun}", noun=noun))
 
 
 def judge_statevector(observed: dict, reference: dict, spec: dict) -> Verdict:
@@ -163,17 +170,18 @@ def judge_statevector(observed: dict, reference: dict, spec: dict) -> Verdict:
     if isinstance(want, str):
         raise ValueError(f"the reference is not a statevector: {want}")
     n = _qubits(len(want))
-    kind = f"a normalised {n}-qubit statevector ({len(want)} amplitudes)"
+    kind = t("a normalised {qubits}-qubit statevector ({count} amplitudes)", qubits=n, count=len(want))
     got = _state(observed, n)
     if isinstance(got, str):
         return Verdict.fail(kind, got)
     if got.shape != want.shape:
-        return Verdict.fail(kind, f"{len(got)} amplitudes")
+        return Verdict.fail(kind, t("{count} amplitudes", count=len(got)))
     norm = float(np.vdot(got, got).real)
     if abs(norm - 1) > spec["atol"]:
-        return Verdict.fail(kind, f"a vector whose squared amplitudes add up to {norm:.6g}",
-                            "not normalised")
-    return _equivalence(got, want, spec, "state", "this task needs the exact phase")
+        return Verdict.fail(kind, t("a vector whose squared amplitudes add up to {total}",
+                                    total=f"{norm:.6g}"),
+                            t("not normalised"))
+    return _equivalence(got, want, spec, t("state"), lambda: t("this task needs the exact phase"))
 
 
 STATEVECTOR = Check("statevector", observe_quantum, judge_statevector)
@@ -200,7 +208,7 @@ def _matrix(observed: dict, qubits: int | None = None) -> np.ndarray | str:
         return circuit if isinstance(circuit, str) else Operator(circuit).data
     arr = _array(observed["pairs"], observed["shape"])
     if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
-        return f"an array of shape {arr.shape}, not a square matrix"
+        return t("an array of shape {shape}, not a square matrix", shape=str(arr.shape))
     return arr
 
 
@@ -213,16 +221,16 @@ def judge_operator(observed: dict, reference: dict, spec: dict) -> Verdict:
     if isinstance(want, str):
         raise ValueError(f"the reference is not an operator: {want}")
     n = _qubits(want.shape[0])
-    kind = f"a {n}-qubit operation ({want.shape[0]}×{want.shape[0]} unitary)"
+    kind = t("a {qubits}-qubit operation ({size}×{size} unitary)", qubits=n, size=want.shape[0])
     got = _matrix(observed, n)
     if isinstance(got, str):
         return Verdict.fail(kind, got)
     if got.shape != want.shape:
-        return Verdict.fail(kind, f"an operation of shape {got.shape}")
+        return Verdict.fail(kind, t("an operation of shape {shape}", shape=str(got.shape)))
     if not np.allclose(got.conj().T @ got, np.eye(got.shape[0]), atol=1e-6):
-        return Verdict.fail(kind, "a matrix that is not unitary")
-    return _equivalence(got, want, spec, "operation",
-                        "this task needs the exact phase, as it matters once an operation is controlled")
+        return Verdict.fail(kind, t("a matrix that is not unitary"))
+    return _equivalence(got, want, spec, t("operation"), lambda: t(
+        "this task needs the exact phase, as it matters once an operation is controlled"))
 
 
 OPERATOR = Check("operator", observe_quantum, judge_operator)
@@ -249,13 +257,14 @@ def observe_counts(x: Any) -> dict:
             return bad(x)
         bits = key.replace(" ", "")
         if not bits or set(bits) - {"0", "1"}:
-            return {"bad": f"a key {key!r} that is not a bitstring"}
+            return {"bad": t("a key {key} that is not a bitstring", key=repr(key))}
         try:
             n = int(value)
         except (TypeError, ValueError):
             return bad(x)
         if n != value or n < 0:
-            return {"bad": f"a count {value!r} for {key!r} that is not a non-negative whole number"}
+            return {"bad": t("a count {count} for {key} that is not a non-negative whole number",
+                             count=repr(value), key=repr(key))}
         counts[bits] = counts.get(bits, 0) + n
     return {"counts": counts}
 
@@ -284,29 +293,33 @@ def l1_bound(shots: int, outcomes: int, alpha: float) -> float:
 def judge_counts(observed: dict, reference: dict, spec: dict) -> Verdict:
     probs = reference["probs"]
     width = len(next(iter(probs)))
-    kind = f"measurement counts over {width}-bit outcomes"
+    kind = t("measurement counts over {width}-bit outcomes", width=width)
     if "bad" in observed:
         return Verdict.fail(kind, observed["bad"])
     counts = observed["counts"]
     widths = {len(k) for k in counts}
     if widths != {width}:
-        return Verdict.fail(kind, f"bitstrings of length {sorted(widths)}")
+        return Verdict.fail(kind, t("bitstrings of length {lengths}", lengths=str(sorted(widths))))
     shots = sum(counts.values())
     if spec.get("shots") and shots != spec["shots"]:
-        return Verdict.fail(f"{kind} from {spec['shots']} shots", f"{shots} shots in total")
+        return Verdict.fail(t("{kind} from {shots} shots", kind=kind, shots=spec["shots"]),
+                            t("{shots} shots in total", shots=shots))
     impossible = sorted(k for k, v in counts.items() if v and k not in probs)
     if impossible:
-        return Verdict.fail(kind + " from the correct distribution",
-                            f"outcome {impossible[0]!r}, which the correct circuit never produces")
+        return Verdict.fail(t("{kind} from the correct distribution", kind=kind),
+                            t("outcome {outcome}, which the correct circuit never produces",
+                              outcome=repr(impossible[0])))
     bound = l1_bound(shots, len(probs), spec["alpha"])
     if bound >= 2:
-        return Verdict.fail(kind, f"only {shots} shots", "too few to tell distributions apart")
+        return Verdict.fail(kind, t("only {shots} shots", shots=shots),
+                            t("too few to tell distributions apart"))
     distance = sum(abs(counts.get(k, 0) / shots - p) for k, p in probs.items())
     if distance <= bound:
         return Verdict.ok()
-    return Verdict.fail(kind + " consistent with the correct distribution",
-                        f"frequencies at L1 distance {distance:.3f} from it, more than chance "
-                        f"allows at {shots} shots (at most {bound:.3f})")
+    return Verdict.fail(t("{kind} consistent with the correct distribution", kind=kind),
+                        t("frequencies at L1 distance {distance} from it, more than chance allows at "
+                          "{shots} shots (at most {bound})",
+                          distance=f"{distance:.3f}", shots=shots, bound=f"{bound:.3f}"))
 
 
 COUNTS = Check("counts", observe_counts, judge_counts, observe_reference=observe_distribution)
@@ -349,29 +362,39 @@ def circuit_resources(circuit) -> dict:
             "multi_qubit": len(multi), "ops": names}
 
 
-LIMITS = {"max_qubits": ("qubits", "qubits"), "max_depth": ("depth", "depth"),
-          "max_size": ("size", "gates in all"), "max_multi_qubit": ("multi_qubit",
-                                                                     "two-or-more-qubit gates")}
+LIMITS = {"max_qubits": "qubits", "max_depth": "depth", "max_size": "size",
+          "max_multi_qubit": "multi_qubit"}
+
+
+def _at_most(limit: str, most: int) -> str:
+    """A circuit within one of the LIMITS, in the current language."""
+    if limit == "max_qubits":
+        return t("a circuit with at most {most} qubits", most=most)
+    if limit == "max_depth":
+        return t("a circuit with at most {most} depth", most=most)
+    if limit == "max_size":
+        return t("a circuit with at most {most} gates in all", most=most)
+    return t("a circuit with at most {most} two-or-more-qubit gates", most=most)
 
 
 def judge_resources(observed: dict, reference: Any, spec: dict) -> Verdict:
     if "qpy" not in observed:
-        return Verdict.fail("a QuantumCircuit", observed.get("bad", "something else"))
+        given = observed["bad"] if "bad" in observed else t("something else")
+        return Verdict.fail(t("a QuantumCircuit"), given)
     used = circuit_resources(_load_circuit(observed))
-    for limit, (field, words) in LIMITS.items():
+    for limit, field in LIMITS.items():
         if spec.get(limit) is not None and used[field] > spec[limit]:
-            return Verdict.fail(f"a circuit with at most {spec[limit]} {words}",
-                                f"one with {used[field]}")
+            return Verdict.fail(_at_most(limit, spec[limit]), t("one with {count}", count=used[field]))
     for name, most in (spec.get("max_ops") or {}).items():
         if used["ops"].get(name, 0) > most:
-            return Verdict.fail(f"a circuit with at most {most} {name!r} gates",
-                                f"one with {used['ops'][name]}")
+            return Verdict.fail(t("a circuit with at most {most} {gate} gates", most=most, gate=repr(name)),
+                                t("one with {count}", count=used["ops"][name]))
     allowed = spec.get("allowed_ops")
     if allowed is not None:
         other = sorted(set(used["ops"]) - set(allowed) - {"measure", "barrier"})
         if other:
-            return Verdict.fail(f"a circuit built only from {sorted(allowed)}",
-                                f"one that also uses {other}")
+            return Verdict.fail(t("a circuit built only from {gates}", gates=str(sorted(allowed))),
+                                t("one that also uses {gates}", gates=str(other)))
     return Verdict.ok()
 
 

@@ -13,11 +13,14 @@ runs in (``ACADEMY_CHECK_MODE``):
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Callable
+
+from ..language import t, using
 
 REPR_LIMIT = 120
 MODE_ENV = "ACADEMY_CHECK_MODE"
@@ -43,18 +46,48 @@ class Verdict:
 
     @classmethod
     def fail(cls, expectation: str, given: str, why: str = "") -> "Verdict":
-        text = f"expected {expectation}; got {given}"
-        return cls(False, text + (f" ({why})" if why else ""))
+        """``expectation`` and ``given`` are noun phrases in the current language."""
+        if why:
+            return cls(False, t("expected {expectation}; got {given} ({why})",
+                                expectation=expectation, given=given, why=why))
+        return cls(False, t("expected {expectation}; got {given}", expectation=expectation, given=given))
+
+
+def _in(lang: str | None):
+    """Messages in ``lang``, or in the current language when it is None."""
+    return using(lang) if lang else contextlib.nullcontext()
+
+
+def hint_label(lang: str | None = None) -> str:
+    """The label before a failure's hint ("Hint:"), in ``lang`` or the current language. The
+    one place it is spelled: :func:`failure_text` writes it, the self-check splits on it."""
+    with _in(lang):
+        return t("Hint:")
+
+
+def mistake_label(lang: str | None = None) -> str:
+    """The label before a named known mistake ("Likely mistake:")."""
+    with _in(lang):
+        return t("Likely mistake:")
+
+
+def _named(what: str) -> str:
+    """``what`` as shown: a check's default name ("your answer") in the current language, an
+    author's own name as written (it is translated with the notebook)."""
+    defaults = {"your answer": lambda: t("your answer"), "your table": lambda: t("your table"),
+                "your state": lambda: t("your state"), "your circuit": lambda: t("your circuit"),
+                "your counts": lambda: t("your counts")}
+    return defaults[what]() if what in defaults else what
 
 
 def failure_text(what: str, message: str, hint: str, mistake: str = "") -> str:
     """The one wording of a failed check, in the kernel and in the grader's feedback."""
-    named = f"\nLikely mistake: {mistake.rstrip('.')}." if mistake else ""
-    return f"{what}: {message}.{named}\nHint: {hint}"
+    named = f"\n{mistake_label()} {mistake.rstrip('.')}." if mistake else ""
+    return f"{_named(what)}: {message}.{named}\n{hint_label()} {hint}"
 
 
 def passed_text(what: str) -> str:
-    return f"✔ {what}"
+    return f"✔ {_named(what)}"
 
 
 class CheckFailed(AssertionError):
@@ -143,7 +176,7 @@ def observe(name: str, actual: Any) -> None:
     try:
         observed = check.observe(actual)
     except Exception as exc:  # a hostile or broken object: describe it, never crash the cell
-        observed = {"bad": f"an object that could not be read ({type(exc).__name__})"}
+        observed = {"bad": t("an object that could not be read ({error})", error=type(exc).__name__)}
     emit({"check": name, "observed": observed})
 
 
@@ -168,17 +201,18 @@ def describe(value: Any) -> str:
     """A short, student-facing description of a value: its type and its repr, shortened in
     the middle so that both ends (often the number that matters) stay visible."""
     if value is None:
-        return "None (a function without a `return` gives None)"
+        return t("None (a function without a `return` gives None)")
     kind = type(value).__name__
     try:
         text = repr(_readable(value))
     except Exception:  # a hostile __repr__: the type is enough
-        text = "(unprintable)"
+        text = t("(unprintable)")
     if len(text) > REPR_LIMIT:
         half = (REPR_LIMIT - 5) // 2
         text = f"{text[:half]} ... {text[-half:]}"
-    article = "an" if kind[:1].lower() in "aeiou" else "a"
-    return f"{article} {kind} {text}"
+    if kind[:1].lower() in "aeiou":
+        return t("an {type} {value}", type=kind, value=text)
+    return t("a {type} {value}", type=kind, value=text)
 
 
 def bad(value: Any) -> dict:

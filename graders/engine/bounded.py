@@ -59,26 +59,38 @@ def over_bounds(observed: Any, reference: Any) -> str | None:
     ref = shape(reference, MAX_ITEMS, MAX_DEPTH) if reference is not None else None
     items, depth = (MAX_ITEMS, MAX_DEPTH) if ref is None else (max(8 * ref[0], 10_000), max(ref[1] + 4, 8))
     if shape(observed, items, depth) is None:
-        return f"more or deeper data than the task's answer allows (at most {items:,} values, {depth} levels)"
+        from ..language import t
+
+        return t("more or deeper data than the task's answer allows (at most {items} values, "
+                 "{depth} levels)", items=f"{items:,}", depth=depth)
     return None
 
 
 def judge_call(observation: Any, record: dict) -> Line:
     """One check call, judged in this process: the student's observation against the
-    reference run's record for the same call."""
+    reference run's record for the same call, in the language of that record (its
+    notebook's: the reference run wrote its ``what`` and ``hint`` in it)."""
+    from ..language import using
+
+    with using(record.get("language") or "en"):
+        return _judge_call(observation, record)
+
+
+def _judge_call(observation: Any, record: dict) -> Line:
     import base64
 
     from ..checks.verdict import REGISTRY, failure_text, passed_text
+    from ..language import t
 
-    what, hint = record.get("what", "your answer"), record.get("hint", "")
+    what, hint = record.get("what") or t("your answer"), record.get("hint", "")
     if observation == "oversized":
-        return Line(False, f"{what}: your result is too large to judge.\nHint: {hint}")
+        return Line(False, failure_text(what, t("your result is too large to judge"), hint))
     if not isinstance(observation, dict) or observation.get("check") != record["check"]:
-        return Line(False, f"{what}: the test did not receive a readable result.\nHint: {hint}")
+        return Line(False, failure_text(what, t("the test did not receive a readable result"), hint))
     observed = observation.get("observed")
     why = over_bounds(observed, record.get("reference"))
     if why:
-        return Line(False, failure_text(what, f"your result could not be judged: {why}", hint))
+        return Line(False, failure_text(what, t("your result could not be judged: {why}", why=why), hint))
     spec = dict(record.get("spec") or {})
     if "pickled_spec" in record:  # written by the trusted reference run (checks.verdict.record)
         import cloudpickle
@@ -87,9 +99,11 @@ def judge_call(observation: Any, record: dict) -> Line:
     try:
         verdict = REGISTRY[record["check"]].verdict(observed, record["reference"], spec)
     except MemoryError:
-        return Line(False, failure_text(what, f"judging your result needed more than {JUDGE_MEMORY_MB} MB", hint))
+        return Line(False, failure_text(what, t("judging your result needed more than {mb} MB",
+                                                mb=JUDGE_MEMORY_MB), hint))
     except Exception as exc:  # malformed data that the judge could not read
-        return Line(False, f"{what}: your result could not be judged ({type(exc).__name__}).\nHint: {hint}")
+        return Line(False, failure_text(what, t("your result could not be judged ({error})",
+                                                error=type(exc).__name__), hint))
     if verdict.passed:
         return Line(True, passed_text(what))
     return Line(False, failure_text(what, verdict.message, hint, verdict.mistake))

@@ -25,6 +25,7 @@ from ..catalog import load_catalog
 from ..course_config import course_config, failure, nbgrader_api
 from ..errors import AcademyError, GraderError
 from ..instances import variant
+from ..language import LANGUAGE_ENV, of_notebook
 from ..notebooks import is_test_cell, nbgrader_meta, notebooks_in, read
 from .bounded import BoundedJudge
 from .export import question_columns, write_csv
@@ -130,8 +131,8 @@ def _submission_jobs(batch: _Batch, task: Task) -> list[Job]:
         if not path.is_file() or path.is_symlink():
             continue
         nb = sanitized(batch.root, batch.aid, task.student, path)
-        jobs.append(batch.job(JobKey(nb_path.stem, student=task.student), nb, files,
-                              student_env(task.student, "observe"), problems))
+        env = student_env(task.student, "observe") | {LANGUAGE_ENV: of_notebook(read(nb_path))}
+        jobs.append(batch.job(JobKey(nb_path.stem, student=task.student), nb, files, env, problems))
     return jobs
 
 
@@ -161,8 +162,9 @@ def _reference_jobs(batch: _Batch, variants: dict[str, str]) -> list[Job]:
             nb, spans = combined(nbformat.read(nb_path, as_version=4), [s for _, s in group])
             key = JobKey(nb_path.stem, variants=tuple(v for v, _ in group))
             batch.spans[key] = spans
-            jobs.append(Job(key, nbformat.writes(nb), files, student_env(group[0][1], "record"),
-                            limits, batch.sandboxed))
+            # the checks write what they record in the notebook's language
+            env = student_env(group[0][1], "record") | {LANGUAGE_ENV: of_notebook(nb)}
+            jobs.append(Job(key, nbformat.writes(nb), files, env, limits, batch.sandboxed))
     return jobs
 
 
@@ -356,7 +358,8 @@ def _finish(batch: _Batch, key: JobKey, future) -> None:
                                f"{outcome.problems[0]}")
         executed = nbformat.reads(outcome.notebook, as_version=4)
         for v, part in zip(key.variants, split(executed, batch.spans[key])):
-            batch.store.save(v, key.notebook, records_of(part, batch.aid, key.notebook, v))
+            batch.store.save(v, key.notebook, records_of(part, batch.aid, key.notebook, v,
+                                                         of_notebook(executed)))
             if batch.store.has(v):
                 batch.ready.add(v)
         for student in [s for s, n in batch.waiting.items() if n == 0 and s in batch.runs]:

@@ -17,7 +17,8 @@ from typing import Callable
 
 from nbformat.v4 import new_output
 
-from ..checks.verdict import OBSERVATION_MIME, failure_text
+from ..checks.verdict import OBSERVATION_MIME, failure_text, passed_text
+from ..language import t, using
 from ..notebooks import is_test_cell, nbgrader_meta
 from .bounded import JUDGE_SECONDS, Line, judge_call
 
@@ -73,10 +74,12 @@ def _failure(cell) -> str | None:
     for out in cell.get("outputs", []):
         if out.get("output_type") == "error":
             name, value = str(out.get("ename", "Error")), str(out.get("evalue", ""))
-            return f"your code raised {name}: {value[:300]}" if value else f"your code raised {name}"
+            return (t("your code raised {error}: {detail}", error=name, detail=value[:300]) if value
+                    else t("your code raised {error}", error=name))
         if out.get("output_type") == "stream" and out.get("name") == "stderr":
             first = str(out.get("text", "")).strip().splitlines()[:1]
-            return "the test wrote to stderr, which nbgrader counts as a failure: " + (first[0][:200] if first else "")
+            return t("the test wrote to stderr, which nbgrader counts as a failure: {first}",
+                     first=first[0][:200] if first else "")
     return None
 
 
@@ -89,9 +92,11 @@ class Budget:
 
     def spend(self, judge: Judge, observation, record: dict) -> Line:
         if self.left <= 0:
-            return Line(False, failure_text(record.get("what", "your answer"), "not judged: this "
-                                            f"submission used up its {self.seconds:g} s of judging time",
-                                            record.get("hint", "")))
+            with using(record.get("language") or "en"):
+                return Line(False, failure_text(
+                    record.get("what") or t("your answer"),
+                    t("not judged: this submission used up its {seconds} s of judging time",
+                      seconds=f"{self.seconds:g}"), record.get("hint", "")))
         line = judge(observation, record, self.left)
         self.left -= line.seconds
         return line
@@ -101,6 +106,17 @@ def judge_cell(cell, grade_id: str, records: list[dict], ran: bool, stopped: str
                judge: Judge = in_process, budget: Budget | None = None) -> CellVerdict:
     """Judge one test cell of a student's executed notebook against its reference records."""
     budget = budget or Budget()
+    with using(_language(records)):
+        return _judge_cell(cell, grade_id, records, ran, stopped, judge, budget)
+
+
+def _language(records: list[dict]) -> str:
+    """The language of a test cell's texts: the one its reference run recorded them in."""
+    return next((r["language"] for r in records if r.get("language")), "en")
+
+
+def _judge_cell(cell, grade_id: str, records: list[dict], ran: bool, stopped: str,
+                judge: Judge, budget: Budget) -> CellVerdict:
     seen = observations(cell)
     lines = []
     for observation, record in zip(seen, records):
@@ -110,13 +126,15 @@ def judge_cell(cell, grade_id: str, records: list[dict], ran: bool, stopped: str
         lines.append(line.text)
     failure = _failure(cell)
     if not ran:
-        return CellVerdict(grade_id, False, lines, f"the test did not finish: {stopped or 'stopped'}")
+        return CellVerdict(grade_id, False, lines,
+                           t("the test did not finish: {why}", why=stopped or t("stopped")))
     if failure:
         return CellVerdict(grade_id, False, lines, failure)
     if len(seen) != len(records):
-        return CellVerdict(grade_id, False, lines,
-                           f"the test sent {len(seen)} result(s) where {len(records)} were expected")
-    return CellVerdict(grade_id, True, lines or ["✔ the test ran"])
+        return CellVerdict(grade_id, False, lines, t("the test sent {sent} result(s) where "
+                                                     "{expected} were expected",
+                                                     sent=len(seen), expected=len(records)))
+    return CellVerdict(grade_id, True, lines or [passed_text(t("the test ran"))])
 
 
 def judge_notebook(executed, ran: list[bool], stopped: str, records: dict[str, list[dict]],

@@ -53,9 +53,11 @@ def source_key(root: Path, aid: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def records_of(executed, aid: str, notebook: str, variant: str) -> dict[str, list[dict]]:
-    """Per test cell (grade id), the records a reference run sent; a failing reference is the
-    instructor's problem and stops grading with a clear line."""
+def records_of(executed, aid: str, notebook: str, variant: str,
+               language: str = "en") -> dict[str, list[dict]]:
+    """Per test cell (grade id), the records a reference run sent, each marked with the
+    ``language`` its texts are in (the notebook's); a failing reference is the instructor's
+    problem and stops grading with a clear line."""
     cells = {}
     for index, cell in enumerate(executed.cells):
         meta = nbgrader_meta(cell)
@@ -74,7 +76,7 @@ def records_of(executed, aid: str, notebook: str, variant: str) -> dict[str, lis
         if not found or any(not isinstance(r, dict) or "reference" not in r for r in found):
             raise AcademyError(f"source/{aid}/{notebook}.ipynb: test {gid} calls no check, so it "
                                "cannot be judged outside the student's kernel")
-        cells[gid] = found
+        cells[gid] = [{**r, "language": language} for r in found]
     return cells
 
 

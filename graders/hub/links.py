@@ -24,9 +24,12 @@ def nbgitpuller_link(hub: str, repo: str, aid: str, branch: str = "main") -> str
 
 
 def course_links(root: Path, hub: str, repo: str, branch: str = "main") -> dict[str, dict[str, str]]:
-    """{course id: {assignment id: link}} for every course of the catalog, in course order."""
+    """{course id: {assignment id: link}} for every course of the catalog, in course order,
+    each module followed by its translated editions (dc01-power, dc01-power-ko, ...)."""
     catalog = load_catalog(root)
-    return {c.id: {aid: nbgitpuller_link(hub, repo, aid, branch) for aid in c.assignments}
+    return {c.id: {edition: nbgitpuller_link(hub, repo, edition, branch)
+                   for aid in c.assignments
+                   for edition in [aid, *(f"{aid}-{lang}" for lang, ids in c.editions.items() if aid in ids)]}
             for c in catalog.courses.values()}
 
 
