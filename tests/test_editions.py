@@ -198,8 +198,10 @@ def _uses(term: str, text: str) -> bool:
     """``term`` (or its plural) as words of ``text`` outside code spans and math, across line
     breaks."""
     prose = re.sub(r"`[^`]*`|\$\$.*?\$\$|\$[^$]*\$", " ", text, flags=re.DOTALL)
-    words = r"\s+".join(re.escape(w) for w in term.split())
-    return re.search(rf"(?<![\w-]){words}(?:s|es)?(?![\w-])", prose, re.IGNORECASE) is not None
+    *head, last = term.split()
+    plural = (re.escape(last[:-1]) + "(?:y|ies)") if last.endswith("y") else re.escape(last) + "(?:s|es)?"
+    words = r"\s+".join([*(re.escape(w) for w in head), plural])
+    return re.search(rf"(?<![\w-]){words}(?![\w-])", prose, re.IGNORECASE) is not None
 
 
 @pytest.mark.parametrize("edition", EDITIONS, ids=[e.id for e in EDITIONS])
