@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import ast
 import copy
+import io
 import re
+import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,9 +49,15 @@ class Literal:
 
     start: int  # offsets in the cell's source
     end: int
-    prefix: str
+    prefix: str  # "#" for a comment
     quote: str
     body: str  # as written between the quotes (escapes included), pieces joined
+
+    def render(self, text: str) -> str:
+        """This literal (or comment) with ``text`` in place of its body."""
+        if self.prefix == "#":
+            return f"# {text}"
+        return f"{self.prefix}{self.quote}{text}{self.quote}"
 
 
 def _offsets(source: str) -> list[int]:
@@ -127,6 +135,32 @@ def _call_name(node: ast.Call) -> str:
     return f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else ""
 
 
+# nbgrader's markers and tool directives are not prose.
+_NOT_PROSE = re.compile(r"#+\s*(BEGIN|END) (SOLUTION|HIDDEN TESTS)|YOUR CODE HERE|noqa|type:|pragma")
+
+
+def comments(source: str) -> list[Literal]:
+    """The comments of a code cell that are prose (two words or more)."""
+    starts = _offsets(source)
+    found = []
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type != tokenize.COMMENT or _NOT_PROSE.search(tok.string):
+                continue
+            body = tok.string.lstrip("#").strip()
+            if _WORDS.search(body):
+                start = starts[tok.start[0] - 1] + tok.start[1]
+                found.append(Literal(start, start + len(tok.string), "#", "", body))
+    except (tokenize.TokenError, SyntaxError):
+        return []
+    return found
+
+
+def pieces(source: str) -> list[Literal]:
+    """Everything to translate in a code cell, strings and comments, in source order."""
+    return sorted(literals(source) + comments(source), key=lambda lit: lit.start)
+
+
 def literals(source: str) -> list[Literal]:
     """The reader-facing string literals of a code cell, in source order. A cell that does
     not parse (IPython magics, a learner's syntax error) has none."""
@@ -198,7 +232,7 @@ def units(nb) -> list[Unit]:
         if cell["cell_type"] == "markdown" and source.strip():
             out.append(Unit(cid, source))
         elif cell["cell_type"] == "code":
-            for lit in literals(source):
+            for lit in pieces(source):
                 unit = Unit(f"{cid}/{CODE}", lit.body)
                 if unit not in out:
                     out.append(unit)
@@ -322,12 +356,15 @@ def translated(nb, po, aid: str, lang: str):
 
 def _translated_code(source: str, table: dict, context: str, aid: str) -> str:
     parts, last = [], 0
-    for lit in literals(source):
+    for lit in pieces(source):
         korean = table[(context, lit.body)]
+        if lit.prefix == "#" and "\n" in korean:
+            raise AcademyError(f"i18n/{aid}: {context}: the translation of the comment "
+                               f"{lit.body[:50]!r} must stay on one line")
         if _fields(korean) != _fields(lit.body) and "f" in lit.prefix.lower():
             raise AcademyError(f"i18n/{aid}: {context}: the translation of {lit.body[:50]!r} "
                                f"must keep the fields {sorted(_fields(lit.body))}")
-        parts += [source[last:lit.start], f"{lit.prefix}{lit.quote}{korean}{lit.quote}"]
+        parts += [source[last:lit.start], lit.render(korean)]
         last = lit.end
     parts.append(source[last:])
     text = "".join(parts)

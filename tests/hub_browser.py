@@ -73,7 +73,9 @@ class Instructor(Person):
     def act(self, assignment: str, column: str) -> str:
         """Click a formgrader action (release, collect, release-feedback) for ``assignment``
         and return the text of the result dialog, which is then closed."""
-        row = self.page.locator("tr", has_text=assignment)
+        # the row whose name cell is exactly ``assignment`` (not its edition q01-qubits-ko)
+        name = self.page.locator("td", has_text=re.compile(rf"^\s*{re.escape(assignment)}\s*$"))
+        row = self.page.locator("tr", has=name)
         row.locator(f"td.{column} a").click()
         modal = self.page.locator(".modal.in .modal-dialog")  # Bootstrap 3: "in" once shown
         modal.get_by_text("Log Output").wait_for()

@@ -52,7 +52,7 @@ CODE = '''def runtime(e, p):
 rows = data["rack name"]                  # a key: data, not text
 if kind == "over the limit":              # a comparison: data
     pass
-plt.legend(loc="upper left")              # a setting
+plt.legend(loc="upper left")              # a plot setting
 checks.close(runtime(1, 2), 0.5, what="runtime at 2 kW",
              mistakes={"hours, not minutes": 30}, hint=("Divide the energy "
                                                         "by the load."))
@@ -66,6 +66,9 @@ def test_units_are_the_text_a_learner_reads():
     got = [(u.context, u.english) for u in translation.units(nb)]
     assert got == [("intro", "# Power\n\nText."),
                    ("c1/code", "Runtime in minutes."),
+                   ("c1/code", "a key: data, not text"),   # comments are prose too
+                   ("c1/code", "a comparison: data"),
+                   ("c1/code", "a plot setting"),
                    ("c1/code", "runtime at 2 kW"),
                    ("c1/code", "hours, not minutes"),
                    ("c1/code", "Divide the energy by the load."),
@@ -75,6 +78,8 @@ def test_units_are_the_text_a_learner_reads():
 def test_a_translation_changes_text_only():
     nb = notebook(("markdown", "intro", "# Power"), ("code", "c1", CODE))
     po = po_for(nb, {"# Power": "# 전력", "Runtime in minutes.": "분 단위 런타임.",
+                     "a key: data, not text": "키: 데이터", "a comparison: data": "비교: 데이터",
+                     "a plot setting": "설정",
                      "runtime at 2 kW": "2 kW에서의 런타임", "hours, not minutes": "분이 아니라 시간",
                      "Divide the energy by the load.": "에너지를 부하로 나누세요.",
                      "runtime = {x:.1f} min -> {'OK' if x > 5 else 'too short'}":
@@ -85,6 +90,7 @@ def test_a_translation_changes_text_only():
     code = out["cells"][1]["source"]
     assert 'hint=("에너지를 부하로 나누세요.")' in code and '"분이 아니라 시간": 30' in code
     assert 'data["rack name"]' in code and 'loc="upper left"' in code
+    assert 'plt.legend(loc="upper left")              # 설정' in code
     assert ast.dump(_blank(ast.parse(code))) == ast.dump(_blank(ast.parse(CODE)))
     assert nb["cells"][0]["source"] == "# Power"  # the English is left alone
 
@@ -101,6 +107,7 @@ def _blank(tree):
 
 @pytest.mark.parametrize("english, korean, problem", [
     ("runtime at 2 kW", '2 kW에서의 "런타임"', "does not parse"),
+    ("a plot setting", "설정\n두 줄", "must stay on one line"),
     ("runtime = {x:.1f} min -> {'OK' if x > 5 else 'too short'}",
      "런타임 = {x} min -> {'정상' if x > 5 else '짧음'}", "must keep the fields"),
 ])

@@ -15,6 +15,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+
+from graders.catalog import load_catalog
 import yaml
 from traitlets.config import Config
 
@@ -175,6 +177,11 @@ def test_the_grader_gets_a_private_copy_of_only_its_course(tmp_path):
     assert (course.root / "source" / "q01-qubits" / "q01-qubits.ipynb").is_file()
     assert (course.root / "release" / "q10-cloud").is_dir()
     assert not (course.root / "source" / "dc01-power").exists()  # the other course's
+    # its Korean edition too, loadable as the course's catalog (the translation file is there)
+    assert (course.root / "release" / "q01-qubits-ko" / "q01-qubits-ko.ipynb").is_file()
+    assert (course.root / "i18n" / "ko" / "q01-qubits.po").is_file()
+    assert not (course.root / "i18n" / "ko" / "dc01-power.po").exists()
+    assert load_catalog(course.root).assignment("q01-qubits-ko").id == "q01-qubits-ko"
     assert (course.root / "courses").iterdir().__next__().name == "quantum-embark.yaml"
     assert not layout.prepare_course(course, ROOT)  # an existing course is left alone
 

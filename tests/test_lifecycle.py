@@ -182,3 +182,8 @@ def test_a_class_in_both_editions(course):
     # the Korean edition's feedback is in Korean: its hints and the labels around them
     feedback = (course / "feedback" / "ko-partial" / ko / f"{ko}.html").read_text(encoding="utf-8")
     assert re.search(r"[\uac00-\ud7a3]", feedback) and "Hint:" not in feedback
+    for english in ("Score:", "Test cell", "Student's answer", "(Top)"):  # nbgrader's own labels
+        assert english not in feedback, english
+    assert "점수:" in feedback and "학생 답안" in feedback
+    english = (course / "feedback" / "en-full" / aid / f"{aid}.html").read_text(encoding="utf-8")
+    assert "Score:" in english and "점수" not in english

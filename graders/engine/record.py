@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,8 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Igno
 from ..course_config import course_config, failure, nbgrader_api
 from ..errors import AcademyError
 from ..files import atomic_write
-from ..notebooks import is_test_cell
+from ..language import of_notebook, t, using
+from ..notebooks import is_test_cell, notebooks_in, read
 from .judge import CellVerdict
 from .strip import observe_only
 
@@ -101,14 +103,44 @@ class Recorder:
 
 def write_feedback(root: str, aid: str, students: list[str]) -> dict[str, str]:
     """nbgrader's feedback for each student (run in a worker process once every grade is
-    recorded: it only reads the gradebook). Returns a problem line per student that failed."""
+    recorded: it only reads the gradebook), with its labels in the assignment's language.
+    Returns a problem line per student that failed."""
     api = nbgrader_api(course_config(root))
+    languages = {nb.stem: of_notebook(read(nb)) for nb in notebooks_in(Path(root) / "source" / aid)}
     problems = {}
     for student in students:
         result = api.generate_feedback(aid, student, force=True)
         if not result["success"]:
             problems[student] = f"feedback failed: {failure(result)}"
+            continue
+        for name, lang in languages.items():
+            page = Path(root) / "feedback" / student / aid / f"{name}.html"
+            if lang != "en" and page.is_file():
+                with using(lang):
+                    atomic_write(page, localized_feedback(page.read_text(encoding="utf-8")))
     return problems
+
+
+def localized_feedback(html: str) -> str:
+    """nbgrader's feedback page with the labels of its template (0.9's feedback/index.html.j2:
+    scores, cell kinds, "Student's answer", "(Top)") in the current language; the student's
+    cells and the checks' messages are already in it."""
+    score = t("Score")
+    kinds = {k: t(k) for k in ("Test cell", "Comment", "Coding free-response", "Written response",
+                               "Task")}
+    html = re.sub(r"\(Score: (-?[\d.]+) / ([\d.]+)\)", lambda m: f"({score}: {m[1]} / {m[2]})", html)
+    html = re.sub(r'(<span class="pull-right">\s*)Score:', lambda m: f"{m[1]}{score}:", html)
+    html = re.sub(r'>(Test cell|Comment|Coding free-response|Written response|Task)</a>',
+                  lambda m: f">{kinds[m[1]]}</a>", html)
+    for english in ("Student's answer", "Student's task"):
+        html = html.replace(f'<span class="nbgrader-label">{english}</span>',
+                            f'<span class="nbgrader-label">{t(english)}</span>')
+    for english in ("Grade cell", "Task"):
+        html = html.replace(f'<span class="nbgrader-label">{english}: <code>',
+                            f'<span class="nbgrader-label">{t(english)}: <code>')
+    html = html.replace('<a href="#top">(Top)</a>', f'<a href="#top">({t("Top")})</a>')
+    html = html.replace("<b>Comments:</b>", f"<b>{t('Comments')}:</b>")
+    return html.replace("Late submission penalty (", f"{t('Late submission penalty')} (")
 
 
 def submission_digest(folder: Path) -> str:

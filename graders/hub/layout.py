@@ -19,7 +19,7 @@ import yaml
 from .settings import HubCourse, HubSettings
 
 EXCHANGE_MODE = 0o1777
-COURSE_FILES = ["nbgrader_config.py", "courses", "assignments", "source", "release"]
+COURSE_FILES = ["nbgrader_config.py", "courses", "assignments", "i18n", "source", "release"]
 
 
 def prepare_exchange(exchange: Path) -> None:
@@ -40,12 +40,23 @@ def _chown_tree(top: Path, uid: int, gid: int) -> None:
             os.chown(os.path.join(folder, name), uid, gid, follow_symlinks=False)
 
 
-def course_assignments(course_source: Path, course_id: str) -> list[str] | None:
-    """The assignment ids of courses/<course_id>.yaml, or None if there is no such file."""
+def _course_file(course_source: Path, course_id: str) -> dict | None:
     path = Path(course_source) / "courses" / f"{course_id}.yaml"
     if not path.is_file():
         return None
-    return list((yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("assignments") or [])
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def course_assignments(course_source: Path, course_id: str) -> list[str] | None:
+    """The assignment ids of courses/<course_id>.yaml, or None if there is no such file."""
+    data = _course_file(course_source, course_id)
+    return None if data is None else list(data.get("assignments") or [])
+
+
+def course_editions(course_source: Path, course_id: str) -> dict[str, list[str]]:
+    """{language: module ids} of the translated editions the course offers."""
+    data = _course_file(course_source, course_id) or {}
+    return {lang: list(ids or []) for lang, ids in (data.get("editions") or {}).items()}
 
 
 def _copy(src: Path, dest: Path) -> None:
@@ -73,10 +84,15 @@ def prepare_course(course: HubCourse, course_source: Path) -> bool:
     else:
         _copy(source / "nbgrader_config.py", course.root / "nbgrader_config.py")
         _copy(source / "courses" / f"{course.id}.yaml", course.root / "courses" / f"{course.id}.yaml")
+        editions = course_editions(source, course.id)
         for aid in ids:
             _copy(source / "assignments" / f"{aid}.yaml", course.root / "assignments" / f"{aid}.yaml")
-            for folder in ("source", "release"):
-                _copy(source / folder / aid, course.root / folder / aid)
+            langs = [lang for lang, offered in editions.items() if aid in offered]
+            for lang in langs:  # a translated edition: its translation file and generated folders
+                _copy(source / "i18n" / lang / f"{aid}.po", course.root / "i18n" / lang / f"{aid}.po")
+            for edition in [aid, *(f"{aid}-{lang}" for lang in langs)]:
+                for folder in ("source", "release"):
+                    _copy(source / folder / edition, course.root / folder / edition)
     _chown_tree(course.root, account.pw_uid, account.pw_gid)
     os.chmod(course.root, 0o700)
     return True
