@@ -1,6 +1,6 @@
-"""A module's editions: the English source and, for each translation file, a generated
-source folder ``source/<id>-<lang>/`` that nbgrader releases, collects and grades like any
-assignment. Its code, grade ids, points and hidden tests are the English source's; only its
+"""A module's editions: the English source and, for each translation a course offers
+(``editions:`` in courses/*.yaml, with ``i18n/<lang>/<id>.po``), a generated source folder
+``source/<id>-<lang>/`` that nbgrader releases, collects and grades like any assignment. Its code, grade ids, points and hidden tests are the English source's; only its
 text differs, so grades mean the same in both and a student can move between them.
 
 Generated folders are never edited by hand: `academy release` writes them from
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+import yaml
 
 from . import translation
 from .errors import AcademyError
@@ -46,13 +47,28 @@ def split(aid: str) -> tuple[str, str]:
 
 
 def editions(root: Path) -> list[Edition]:
-    """Every translated edition: a translation file whose module has an English source."""
-    out = []
-    for po in sorted(Path(root, "i18n").glob("*/*.po")):
-        lang, aid = po.parent.name, po.stem
-        if lang in LANGUAGES and lang != "en" and (Path(root) / "source" / aid).is_dir():
-            out.append(Edition(aid, lang))
-    return out
+    """Every translated edition a course offers (its ``editions:``) that has a translation
+    file and an English source. A translation file that no course offers yet is a draft:
+    `academy translate` tracks it, but nothing is generated from it."""
+    root = Path(root)
+    offered = set()
+    for path in sorted((root / "courses").glob("*.y*ml")):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError):
+            continue  # the catalog reports a broken course file
+        for lang, ids in ((data.get("editions") or {}) if isinstance(data, dict) else {}).items():
+            offered.update((aid, lang) for aid in ids or [] if isinstance(aid, str))
+    return [Edition(aid, lang) for aid, lang in sorted(offered)
+            if lang in LANGUAGES and lang != "en" and (root / "source" / aid).is_dir()
+            and translation.po_path(root, aid, lang).is_file()]
+
+
+def drafts(root: Path, lang: str) -> list[str]:
+    """Modules with a translation file into ``lang`` that no course offers yet."""
+    offered = {e.aid for e in editions(root) if e.lang == lang}
+    return [po.stem for po in sorted(Path(root, "i18n", lang).glob("*.po"))
+            if po.stem not in offered and (Path(root) / "source" / po.stem).is_dir()]
 
 
 def is_generated(root: Path, aid: str) -> bool:
@@ -127,7 +143,7 @@ def translation_status(root: Path, ids: list[str] | None = None, lang: str = "ko
         if aid not in english_ids:
             raise AcademyError(f"unknown module {aid!r}: no folder source/{aid} "
                                "(translate the English module, not an edition)")
-    chosen = ids or [e.aid for e in editions(root) if e.lang == lang]
+    chosen = ids or sorted({*(e.aid for e in editions(root) if e.lang == lang), *drafts(root, lang)})
     out = []
     for aid in chosen:
         english = _english(root, aid)

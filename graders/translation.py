@@ -83,6 +83,7 @@ def _skipped_nodes(tree: ast.AST) -> set[int]:
     """String nodes that are data, not text: subscripts, comparisons, dict keys (except the
     wordings of ``mistakes=``), f-string parts, and the arguments of calls that take names."""
     skip: set[int] = set()
+    prose = _prose_keys(tree)
     mistakes_dicts = {id(k.value) for n in ast.walk(tree) if isinstance(n, ast.Call)
                       for k in n.keywords if k.arg == "mistakes"}
     for node in ast.walk(tree):
@@ -91,7 +92,7 @@ def _skipped_nodes(tree: ast.AST) -> set[int]:
         elif isinstance(node, ast.Compare):
             skip.update(id(n) for n in [node.left, *node.comparators])
         elif isinstance(node, ast.Dict) and id(node) not in mistakes_dicts:
-            skip.update(id(k) for k in node.keys if k is not None)
+            skip.update(id(k) for k in node.keys if k is not None and id(k) not in prose)
         elif isinstance(node, ast.JoinedStr):  # its parts and the strings in its fields
             skip.update(id(v) for v in ast.walk(node) if v is not node)
         elif isinstance(node, ast.Call):
@@ -108,8 +109,25 @@ def _named_text(tree: ast.AST) -> set[int]:
     for n in ast.walk(tree):
         if isinstance(n, ast.Call):
             found.update(id(k.value) for k in n.keywords if k.arg in _TEXT_KEYWORDS)
-            if _call_name(n) in _TEXT_CALLS:
-                found.update(id(a) for a in n.args if re.search(r"[A-Za-z]{2}", ast.unparse(a)))
+            if _call_name(n) in _TEXT_CALLS:  # what is printed, even one word in an if/else
+                found.update(id(c) for a in n.args for c in ast.walk(a)
+                             if (isinstance(c, ast.Constant) and isinstance(c.value, str)
+                                 and re.fullmatch(r"\s*[^\W\d_]{2,}:?\s*", c.value))
+                             or (c is a and isinstance(c, (ast.Constant, ast.JoinedStr))
+                                 and re.search(r"[A-Za-z]{2}", ast.unparse(c))))
+    return found
+
+
+def _prose_keys(tree: ast.AST) -> set[int]:
+    """Dict keys that are sentences, not names: every key of the dict has three lower-case
+    words or more (a figure's legend labels, a table of mistakes), so none is a name that
+    code looks up (device names such as "IonQ Forte (Amazon Braket)" are not)."""
+    found = set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Dict) and n.keys and all(
+                isinstance(k, ast.Constant) and isinstance(k.value, str)
+                and len(re.findall(r"(?<![\w])[a-z]{2,}(?![\w])", k.value)) >= 3 for k in n.keys):
+            found.update(id(k) for k in n.keys)
     return found
 
 
@@ -193,7 +211,8 @@ def _col(source: str, starts: list[int], lineno: int, col: int) -> int:
 
 def _plain(literal: Literal) -> str:
     """The body without f-string fields, to see whether it has words."""
-    return re.sub(r"\{[^{}]*\}", " ", literal.body) if "f" in literal.prefix.lower() else literal.body
+    body = literal.body.replace("\\n", " ")  # an escaped line break separates words too
+    return re.sub(r"\{[^{}]*\}", " ", body) if "f" in literal.prefix.lower() else body
 
 
 def _literal(segment: str, start: int, end: int) -> Literal | None:

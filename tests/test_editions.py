@@ -17,6 +17,7 @@ from graders.catalog import load_catalog
 from graders.editions import Edition, editions, split, sync, translation_status
 from graders.errors import AcademyError
 from graders.notebooks import nbgrader_meta, read
+from graders.release import release
 
 from conftest import ROOT
 from submissions import copy_course
@@ -211,7 +212,11 @@ def _uses(term: str, text: str) -> bool:
     return re.search(rf"(?<![\w-]){words}(?![\w-])", prose, re.IGNORECASE) is not None
 
 
-@pytest.mark.parametrize("edition", EDITIONS, ids=[e.id for e in EDITIONS])
+# every translation file, drafts that no course offers yet included
+ALL_PO = [Edition(p.stem, p.parent.name) for p in sorted((ROOT / "i18n").glob("*/*.po"))]
+
+
+@pytest.mark.parametrize("edition", ALL_PO, ids=[e.id for e in ALL_PO])
 def test_glossary_terms_are_translated_the_glossary_way(edition, glossary):
     """Wherever a translated unit's English has a glossary term, its Korean has the term's
     Korean form (an entry kept in English on purpose, msgstr == msgid, is exempt)."""
@@ -254,6 +259,22 @@ def test_translate_command_names_what_is_missing(tmp_path):
     po = polib.pofile(str(course / "i18n/ko/dc01-power.po"))
     entry = next(e for e in po if e.msgctxt == nb["cells"][1]["id"])
     assert "fuzzy" in entry.flags and entry.msgid == "An edited scenario.\n" and entry.msgstr
+
+
+def test_a_draft_is_tracked_but_not_generated(tmp_path):
+    """A translation file that no course offers yet: `academy translate` shows how far it
+    is; no edition is generated or released from it."""
+    course = copy_course(ROOT, tmp_path)
+    (course / "i18n/ko/dc02-cooling.po").unlink(missing_ok=True)
+    started = subprocess.run([ACADEMY, "translate", "dc02-cooling", "--update"], cwd=course,
+                             capture_output=True, text=True, timeout=120)
+    assert started.returncode == 1 and "dc02-cooling" in started.stdout
+    listed = subprocess.run([ACADEMY, "translate"], cwd=course, capture_output=True, text=True,
+                            timeout=120)
+    assert "dc02-cooling" in listed.stdout and listed.returncode == 1
+    assert Edition("dc02-cooling", "ko") not in editions(course)
+    assert release(course, ["dc02-cooling"], check=True) == []
+    assert not (course / "source/dc02-cooling-ko").exists()
 
 
 def test_translate_command_bad_input(tmp_path):

@@ -180,18 +180,26 @@ class BoundedJudge:
     def judge(self, observation: Any, record: dict, seconds: float | None = None) -> Line:
         """Judge one call within ``seconds`` (default JUDGE_SECONDS)."""
         from ..checks.verdict import failure_text
+        from ..language import t, using
 
         seconds = self.seconds if seconds is None else seconds
-        what, hint = record.get("what", "your answer"), record.get("hint", "")
         if self._process is None or not self._process.is_alive():
             self._start()
         try:
             self._conn.send((observation, record))
             if self._conn.poll(seconds):
                 return self._conn.recv()
-            why = f"judging your result took longer than {seconds:.3g} s"
+            stopped = "time"
         except (EOFError, OSError):
-            why = f"judging your result needed more than {self.memory_mb} MB or crashed the judge"
+            stopped = "memory"
         self.restarts += 1
         self.close()
-        return Line(False, failure_text(what, f"your result could not be judged: {why}", hint), seconds)
+        with using(record.get("language") or "en"):
+            why = (t("judging your result took longer than {seconds} s", seconds=f"{seconds:.3g}")
+                   if stopped == "time" else
+                   t("judging your result needed more than {mb} MB or crashed the judge",
+                     mb=self.memory_mb))
+            what = record.get("what") or t("your answer")
+            text = failure_text(what, t("your result could not be judged: {why}", why=why),
+                                record.get("hint", ""))
+        return Line(False, text, seconds)

@@ -11,6 +11,7 @@ reason; nothing here raises for what a student sends. The checks themselves are 
 from __future__ import annotations
 
 import json
+import re
 import time
 from dataclasses import dataclass, field, replace
 from typing import Callable
@@ -18,7 +19,7 @@ from typing import Callable
 from nbformat.v4 import new_output
 
 from ..checks.verdict import OBSERVATION_MIME, failure_text, passed_text
-from ..language import t, using
+from ..language import current, t, using
 from ..notebooks import is_test_cell, nbgrader_meta
 from .bounded import JUDGE_SECONDS, Line, judge_call
 
@@ -127,7 +128,7 @@ def _judge_cell(cell, grade_id: str, records: list[dict], ran: bool, stopped: st
     failure = _failure(cell)
     if not ran:
         return CellVerdict(grade_id, False, lines,
-                           t("the test did not finish: {why}", why=stopped or t("stopped")))
+                           t("the test did not finish: {why}", why=in_words(stopped) or t("stopped")))
     if failure:
         return CellVerdict(grade_id, False, lines, failure)
     if len(seen) != len(records):
@@ -135,6 +136,38 @@ def _judge_cell(cell, grade_id: str, records: list[dict], ran: bool, stopped: st
                                                      "{expected} were expected",
                                                      sent=len(seen), expected=len(records)))
     return CellVerdict(grade_id, True, lines or [passed_text(t("the test ran"))])
+
+
+BEFORE = "cell {cell}, before this test, was stopped before its end ({why})"
+# The run's problem lines (graders/engine/run.py, for the instructor, in English) that a
+# student's feedback shows: in another language each is reworded from its parts.
+_PROBLEMS = [
+    (r"cell (?P<cell>\d+), before this test, was stopped before its end \((?P<why>.*)\)",
+     lambda cell, why: t("cell {cell}, before this test, was stopped before its end ({why})",
+                         cell=cell, why=in_words(why))),
+    (r"stopped at cell (?P<cell>\d+): the notebook ran past its (?P<seconds>\d+) s limit",
+     lambda cell, seconds: t("stopped at cell {cell}: the notebook ran past its {seconds} s limit",
+                             cell=cell, seconds=seconds)),
+    (r"cell (?P<cell>\d+) ran past the (?P<seconds>\d+) s cell limit and was interrupted",
+     lambda cell, seconds: t("cell {cell} ran past the {seconds} s cell limit and was interrupted",
+                             cell=cell, seconds=seconds)),
+    (r"cell (?P<cell>\d+) did not stop when interrupted; .*",
+     lambda cell: t("cell {cell} did not stop when interrupted; the kernel was stopped", cell=cell)),
+    (r"the kernel died at cell (?P<cell>\d+) .*", lambda cell: t("the kernel died at cell {cell}", cell=cell)),
+]
+
+
+def in_words(problems: str) -> str:
+    """The run's problem lines ("; "-separated, English) in the current language; a line
+    without a wording of its own says only that the run stopped early."""
+    if not problems or current() == "en":
+        return problems
+    out = []
+    for line in problems.split("; "):
+        said = next((words(**m.groupdict()) for pattern, words in _PROBLEMS
+                     if (m := re.fullmatch(pattern, line))), None)
+        out.append(said or t("the run stopped early (your instructor can see why)"))
+    return "; ".join(dict.fromkeys(out))
 
 
 def judge_notebook(executed, ran: list[bool], stopped: str, records: dict[str, list[dict]],
@@ -150,7 +183,7 @@ def judge_notebook(executed, ran: list[bool], stopped: str, records: dict[str, l
             unfinished = unfinished if ran[i] else (unfinished or i + 1)
             continue
         why = (stopped if unfinished is None else
-               f"cell {unfinished}, before this test, was stopped before its end ({stopped})")
+               BEFORE.format(cell=unfinished, why=stopped))
         gid = nbgrader_meta(cell)["grade_id"]
         verdicts[i] = judge_cell(cell, gid, records.get(gid, []), ran[i] and unfinished is None,
                                  why, judge, budget)

@@ -126,18 +126,21 @@ def localized_feedback(html: str) -> str:
     scores, cell kinds, "Student's answer", "(Top)") in the current language; the student's
     cells and the checks' messages are already in it."""
     score = t("Score")
-    kinds = {k: t(k) for k in ("Test cell", "Comment", "Coding free-response", "Written response",
-                               "Task")}
+    kinds = {"Test cell": t("Test cell"), "Comment": t("Comment"), "Task": t("Task"),
+             "Coding free-response": t("Coding free-response"),
+             "Written response": t("Written response")}
+    labels = {"Student's answer": t("Student's answer"), "Student's task": t("Student's task"),
+              "Grade cell": t("Grade cell"), "Task": t("Task")}
     html = re.sub(r"\(Score: (-?[\d.]+) / ([\d.]+)\)", lambda m: f"({score}: {m[1]} / {m[2]})", html)
     html = re.sub(r'(<span class="pull-right">\s*)Score:', lambda m: f"{m[1]}{score}:", html)
     html = re.sub(r'>(Test cell|Comment|Coding free-response|Written response|Task)</a>',
                   lambda m: f">{kinds[m[1]]}</a>", html)
     for english in ("Student's answer", "Student's task"):
         html = html.replace(f'<span class="nbgrader-label">{english}</span>',
-                            f'<span class="nbgrader-label">{t(english)}</span>')
+                            f'<span class="nbgrader-label">{labels[english]}</span>')
     for english in ("Grade cell", "Task"):
         html = html.replace(f'<span class="nbgrader-label">{english}: <code>',
-                            f'<span class="nbgrader-label">{t(english)}: <code>')
+                            f'<span class="nbgrader-label">{labels[english]}: <code>')
     html = html.replace('<a href="#top">(Top)</a>', f'<a href="#top">({t("Top")})</a>')
     html = html.replace("<b>Comments:</b>", f"<b>{t('Comments')}:</b>")
     return html.replace("Late submission penalty (", f"{t('Late submission penalty')} (")

@@ -170,3 +170,20 @@ def test_a_known_mistake_is_named_by_the_grader_as_in_the_kernel(monkeypatch):
     with pytest.raises(checks.CheckFailed) as kernel:
         call(1)()
     assert floored.reason == str(kernel.value)
+
+
+def test_run_problems_are_reworded_in_the_feedback_language():
+    from graders.engine.judge import in_words
+    from graders.language import using
+
+    stopped = ("cell 7 ran past the 30 s cell limit and was interrupted; "
+               "the kernel died at cell 9 (killed by SIGKILL); output beyond 1,000,000 bytes was dropped")
+    assert in_words(stopped) == stopped  # English: the instructor's own lines
+    with using("ko"):
+        said = in_words(stopped)
+        nested = in_words("cell 3, before this test, was stopped before its end "
+                          "(stopped at cell 3: the notebook ran past its 120 s limit)")
+    assert said == ("7번 셀이 셀당 제한 시간 30초를 넘어 중단되었습니다; 9번 셀에서 커널이 죽었습니다; "
+                    "실행이 일찍 멈췄습니다 (이유는 강사가 볼 수 있습니다)")
+    assert nested == ("이 테스트 앞의 3번 셀이 끝까지 실행되지 못하고 멈췄습니다 "
+                      "(3번 셀에서 멈춤: 노트북 전체 실행 시간이 제한 120초를 넘었습니다)")
