@@ -4,8 +4,8 @@
 
 - ko-notebook.png: dc01-power-ko, run as a learner has it, in JupyterLab with its menus in
   Korean (the language pack), at the first figure;
-- ko-feedback.png: the feedback `academy grade` gives a Korean submission that solved only
-  the first exercise.
+- ko-feedback.png: the feedback `academy grade` gives a Korean submission that solved the
+  first exercise and made a named mistake in the second.
 
 Debian's Chromium through Playwright, as tests/test_hub_e2e.py uses it; nothing is downloaded.
 """
@@ -78,15 +78,18 @@ def feedback_shot(browser, work: Path, out: Path) -> None:
     (work / "course").mkdir()
     course = copy_course(ROOT, work / "course", gradebook=True)
     right = solutions(course, AID)
-    first = min(right, key=lambda g: int(g.split("-", 1)[0][1:]))
-    submit(course, AID, "learner", {first: right[first]})
+    # exercise 1 solved, exercise 2 with a named mistake (hours instead of minutes)
+    hours = right["q2-ups-runtime"].replace("return 60.0 * delivered_wh / load_w",
+                                            "return delivered_wh / load_w")
+    submit(course, AID, "learner", {"q1-pue": right["q1-pue"], "q2-ups-runtime": hours})
     subprocess.run([BIN / "academy", "grade", AID, "--workers", "1"], cwd=course,
                    env=os.environ | {"ACADEMY_VARIANTS": "1"}, capture_output=True)
     page = browser.new_page(viewport={"width": 1100, "height": 900})
     html = course / "feedback" / "learner" / AID / f"{AID}.html"
     page.goto(html.as_uri())
-    page.get_by_text("힌트").first.scroll_into_view_if_needed()
-    page.mouse.wheel(0, -250)
+    hint = page.locator(".output_error", has_text="힌트").first  # the first failed test's message
+    hint.scroll_into_view_if_needed()
+    page.mouse.wheel(0, 250)
     page.wait_for_timeout(500)
     page.screenshot(path=str(out))
 
