@@ -203,9 +203,11 @@ def test_the_glossary_is_well_formed(glossary):
 
 
 def _uses(term: str, text: str, code: bool = False) -> bool:
-    """``term`` (or its plural) as words of ``text`` outside code spans and math (and, in a
-    string of code, outside its f-string fields), across line breaks."""
+    """``term`` (or its plural) as words of ``text`` outside code spans, math and cited
+    titles (and, in a string of code, outside its f-string fields), across line breaks."""
     prose = re.sub(r"`[^`]*`|\$\$.*?\$\$|\$[^$]*\$", " ", text, flags=re.DOTALL)
+    # cited titles stay as published: *ACM Queue*, "Triple-Parity RAID and Beyond"
+    prose = re.sub(r"(?<!\*)\*(?!\*)[^*\n]+(?<!\*)\*(?!\*)|\"[^\"\n]*\"", " ", prose)
     if code:
         prose = re.sub(r"\{[^{}]*\}", " ", prose)
     *head, last = term.split()
