@@ -79,7 +79,7 @@ def test_grade_fabricated_submissions(course, aid):
     # The short cell limit is what makes the pilots' looping submission quick to stop; other
     # modules keep a roomy one, so a slow import on a loaded machine is not a failure.
     pilot = split(aid)[0] in PILOTS  # a pilot's Korean edition gets the pilot's every kind
-    set_limits(course, split(aid)[0], CELL_SECONDS if pilot else 60, 120)
+    set_limits(course, aid, CELL_SECONDS if pilot else 60, 120)
     expected = fabricate(course, aid, every_kind=pilot)
     # Not graded (None), or graded but stopped at the cell limit: both need an instructor.
     flagged = [s for s, passed in expected.items() if passed is None or s == "s5-looping"]
@@ -151,6 +151,7 @@ def test_a_class_in_both_editions(course):
     to the Korean edition keeps the later (Korean) submission's grades."""
     aid, ko = "dc01-power", "dc01-power-ko"
     set_limits(course, aid, 60, 120)
+    set_limits(course, ko, 60, 120)
     right = solutions(course, aid)
     first = min(right, key=lambda g: int(question(g)[1:]))
     submit(course, aid, "en-full", right)

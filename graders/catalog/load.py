@@ -27,13 +27,6 @@ class Catalog:
     assignments: dict[str, Assignment]
 
     def assignment(self, aid: str) -> Assignment:
-        """The manifest of ``aid``; a translated edition ("dc01-power-ko") has its module's."""
-        from ..editions import split
-
-        base, lang = split(aid)
-        if aid not in self.assignments and lang != "en" and base in self.assignments \
-                and (self.root / "source" / aid).is_dir():
-            return self.assignments[base].model_copy(update={"id": aid})
         if aid not in self.assignments:
             known = ", ".join(sorted(self.assignments)) or "none"
             raise AcademyError(f"unknown assignment {aid!r} (known: {known})")

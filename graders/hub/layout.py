@@ -86,11 +86,12 @@ def prepare_course(course: HubCourse, course_source: Path) -> bool:
         _copy(source / "courses" / f"{course.id}.yaml", course.root / "courses" / f"{course.id}.yaml")
         editions = course_editions(source, course.id)
         for aid in ids:
-            _copy(source / "assignments" / f"{aid}.yaml", course.root / "assignments" / f"{aid}.yaml")
             langs = [lang for lang, offered in editions.items() if aid in offered]
             for lang in langs:  # a translated edition: its translation file and generated folders
                 _copy(source / "i18n" / lang / f"{aid}.po", course.root / "i18n" / lang / f"{aid}.po")
             for edition in [aid, *(f"{aid}-{lang}" for lang in langs)]:
+                _copy(source / "assignments" / f"{edition}.yaml",
+                      course.root / "assignments" / f"{edition}.yaml")
                 for folder in ("source", "release"):
                     _copy(source / folder / edition, course.root / folder / edition)
     _chown_tree(course.root, account.pw_uid, account.pw_gid)
